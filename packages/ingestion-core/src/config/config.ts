@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+import { ConfigurationError } from '../errors/errors.js';
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '://')).join(' or ')}` },
+  );
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+/**
+ * Environment variables read by every process, with their defaults.
+ * Durations are in milliseconds and sizes in bytes unless the name says otherwise.
+ */
+const environmentSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/ingestion'),
+  RABBITMQ_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  RABBITMQ_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1 to 100 letters, digits, dots, dashes or underscores')
+    .default('ingestion'),
+  /** Queue type of the processing queue. Quorum queues replicate on a cluster and are faster on RabbitMQ 3.10+. */
+  RABBITMQ_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: integer(0, 65535).default(5001),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Maximum size of an ingest request body. */
+  INGEST_BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Maximum number of events one request to the batch endpoint may carry. */
+  INGEST_BATCH_MAX_EVENTS: integer(1, 10_000).default(1000),
+  /** How long the API coalesces concurrent requests into one database transaction. */
+  GROUP_COMMIT_WINDOW_MS: integer(0, 100).default(2),
+  /** Maximum number of events written by one group-commit transaction. */
+  GROUP_COMMIT_MAX_EVENTS: integer(1, 10_000).default(500),
+  /** Maximum number of events waiting for a group commit before the API answers 503. */
+  INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
+  /** Time after which a request waiting for its database commit fails with 503. */
+  INGEST_COMMIT_TIMEOUT_MS: integer(100, 120_000).default(5_000),
+  /** Whether the API process also runs the outbox relay. */
+  RELAY_ENABLED: boolean.default(true),
+  RELAY_BATCH_SIZE: integer(1, 10_000).default(500),
+  RELAY_CONCURRENCY: integer(1, 16).default(2),
+  /** Fallback poll interval of the relay; new rows normally wake it at once. */
+  RELAY_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),
+  /** Time the relay waits for RabbitMQ to confirm a batch before it gives the rows back. */
+  RELAY_CONFIRM_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  WORKER_PREFETCH: integer(1, 10_000).default(200),
+  /**
+   * Maximum number of messages whose outcomes one worker transaction commits. At most 64, because each
+   * handler runs in a savepoint and PostgreSQL slows down for every session once a transaction has more
+   * than 64 subtransactions that wrote.
+   */
+  WORKER_BATCH_SIZE: integer(1, 64).default(50),
+  /** Number of batches one worker process handles at once, each on its own database connection. */
+  WORKER_CONCURRENCY: integer(1, 64).default(4),
+  /** Comma-separated paths of extra handler modules; each default-exports an EventHandler or an array of them. */
+  WORKER_HANDLER_MODULES: z.string().default(''),
+  /** Time a handler may run before its attempt counts as failed. */
+  WORKER_HANDLER_TIMEOUT_MS: integer(10, 600_000).default(30_000),
+  /** Handler attempts before an event is dead-lettered and marked failed. */
+  WORKER_MAX_ATTEMPTS: integer(1, 100).default(5),
+  WORKER_RETRY_BASE_DELAY_MS: integer(1, 3_600_000).default(1_000),
+  WORKER_RETRY_MAX_DELAY_MS: integer(1, 86_400_000).default(300_000),
+  /** Time a graceful shutdown may take before the process stops anyway. */
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(25_000),
+  DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  /** Time after which a statement is cancelled, and a lock wait or an idle transaction is ended. */
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+/** Settings shared by the API, the relay and the worker. */
+export interface Config extends Environment {
+  readonly serviceName: string;
+}
+
+/**
+ * Reads and validates the configuration from environment variables.
+ * Throws a ConfigurationError that names every invalid variable.
+ */
+export function loadConfig(serviceName: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = environmentSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return { ...result.data, serviceName };
+}

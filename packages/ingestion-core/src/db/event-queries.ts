@@ -1,0 +1,114 @@
+import type { ClientBase } from 'pg';
+
+import type { AttemptError, EventRecord, NewEvent } from '../domain/event.js';
+import type { EventStatus } from '../domain/event-status.js';
+
+/** LISTEN/NOTIFY channel on which a commit that added outbox rows wakes the relays. */
+export const OUTBOX_CHANNEL = 'ingestion_outbox';
+
+/** Outcome of storing one event: stored now, already stored with the same content, or an id clash. */
+export type InsertOutcome =
+  | { readonly kind: 'created'; readonly id: string }
+  | { readonly kind: 'duplicate'; readonly id: string }
+  | { readonly kind: 'conflict'; readonly id: string };
+
+/**
+ * Inserts events and one outbox row for each new one, in the caller's transaction, with one statement.
+ * An event whose (source, id) is already stored is not inserted again: its outcome is `duplicate`
+ * when the content matches and `conflict` when it differs.
+ */
+export async function insertEvents(client: Pick<ClientBase, 'query'>, events: readonly NewEvent[]): Promise<InsertOutcome[]> {
+  const inserted = await client.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::bytea[], $11::jsonb[], $12::bytea[])
+         AS t(id, cloud_event_id, source, type, spec_version, subject, time, data_content_type, data_schema,
+              data, extensions, fingerprint)
+     ), inserted AS (
+       INSERT INTO events (id, cloud_event_id, source, type, spec_version, subject, time, data_content_type,
+                           data_schema, data, extensions, fingerprint)
+       SELECT * FROM input
+       ON CONFLICT (source, cloud_event_id) DO NOTHING
+       RETURNING id
+     ), queued AS (
+       INSERT INTO outbox (event_id) SELECT id FROM inserted
+     )
+     SELECT inserted.id FROM inserted CROSS JOIN (SELECT pg_notify('${OUTBOX_CHANNEL}', '')) AS wake_relays`,
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.cloudEventId),
+      events.map((event) => event.source),
+      events.map((event) => event.type),
+      events.map((event) => event.specVersion),
+      events.map((event) => event.subject),
+      events.map((event) => event.time),
+      events.map((event) => event.dataContentType),
+      events.map((event) => event.dataSchema),
+      events.map((event) => event.data),
+      events.map((event) => JSON.stringify(event.extensions)),
+      events.map((event) => event.fingerprint),
+    ],
+  );
+  const createdIds = new Set(inserted.rows.map((row) => row.id));
+  if (createdIds.size === events.length) return events.map((event) => ({ kind: 'created', id: event.id }));
+
+  const others = events.filter((event) => !createdIds.has(event.id));
+  const existing = await client.query<{ id: string; source: string; cloud_event_id: string; fingerprint: Buffer }>(
+    `SELECT e.id, e.source, e.cloud_event_id, e.fingerprint
+       FROM events e
+       JOIN unnest($1::text[], $2::text[]) AS k(source, cloud_event_id)
+         ON e.source = k.source AND e.cloud_event_id = k.cloud_event_id`,
+    [others.map((event) => event.source), others.map((event) => event.cloudEventId)],
+  );
+  const byKey = new Map(existing.rows.map((row) => [`${row.source}\u0000${row.cloud_event_id}`, row]));
+  return events.map((event): InsertOutcome => {
+    if (createdIds.has(event.id)) return { kind: 'created', id: event.id };
+    const stored = byKey.get(`${event.source}\u0000${event.cloudEventId}`);
+    if (stored === undefined) throw new Error(`Event ${event.source} ${event.cloudEventId} was neither inserted nor found`);
+    return { kind: stored.fingerprint.equals(event.fingerprint) ? 'duplicate' : 'conflict', id: stored.id };
+  });
+}
+
+interface EventRow {
+  id: string;
+  cloud_event_id: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  time: string | null;
+  data_content_type: string | null;
+  data: Buffer | null;
+  status: EventStatus;
+  attempts: number;
+  received_at: Date;
+  processed_at: Date | null;
+  last_error: string | null;
+  errors: AttemptError[];
+}
+
+export async function findEvent(client: Pick<ClientBase, 'query'>, id: string): Promise<EventRecord | undefined> {
+  const result = await client.query<EventRow>(
+    `SELECT id, cloud_event_id, type, source, subject, time, data_content_type, data, status, attempts,
+            received_at, processed_at, last_error, errors
+       FROM events WHERE id = $1`,
+    [id],
+  );
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    cloudEventId: row.cloud_event_id,
+    type: row.type,
+    source: row.source,
+    subject: row.subject,
+    time: row.time,
+    dataContentType: row.data_content_type,
+    data: row.data,
+    status: row.status,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    processedAt: row.processed_at,
+    error: row.last_error,
+    errors: row.errors,
+  };
+}

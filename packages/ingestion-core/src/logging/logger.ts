@@ -1,0 +1,31 @@
+import { pino, type Logger as PinoLogger } from 'pino';
+
+export type Logger = PinoLogger;
+
+/**
+ * Creates the JSON-lines logger of a process. Fields that may carry secrets are redacted,
+ * and URLs with credentials should be logged through `redactUrl`.
+ */
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    name: service,
+    level,
+    base: { service, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['password', '*.password', 'authorization', '*.authorization', 'req.headers.authorization', 'headers.authorization'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Removes the password from a connection URL so that it can be logged. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = 'redacted';
+    return url.toString();
+  } catch {
+    return '[unparseable URL]';
+  }
+}

@@ -1,0 +1,113 @@
+import type { Message, Options } from 'amqplib';
+
+import { PermanentError } from '../errors/errors.js';
+
+/**
+ * The message that carries one event through RabbitMQ, in the style of the CloudEvents binary
+ * content mode: the body is the event's data, byte for byte, and the attributes travel as headers
+ * named `cloudEvents:<attribute>`. The internal event id is the AMQP message id.
+ */
+export interface EventEnvelope {
+  readonly eventId: string;
+  /** Delivery number from the outbox row; the worker uses it to recognise a duplicate. */
+  readonly deliverySeq: number;
+  readonly cloudEventId: string;
+  readonly source: string;
+  readonly type: string;
+  readonly specVersion: string;
+  readonly subject: string | null;
+  readonly time: string | null;
+  readonly dataContentType: string | null;
+  readonly dataSchema: string | null;
+  readonly data: Buffer | null;
+  readonly extensions: Readonly<Record<string, string | number | boolean>>;
+  readonly receivedAt: Date;
+}
+
+const ATTRIBUTE_PREFIX = 'cloudEvents:';
+const DELIVERY_SEQ_HEADER = 'x-delivery-seq';
+const HAS_DATA_HEADER = 'x-has-data';
+const RECEIVED_AT_HEADER = 'x-received-at';
+
+export interface OutgoingMessage {
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly options: Options.Publish;
+}
+
+/** Builds the persistent AMQP message for an event. */
+export function toMessage(envelope: EventEnvelope, appId: string): OutgoingMessage {
+  const headers: Record<string, unknown> = {
+    [`${ATTRIBUTE_PREFIX}specversion`]: envelope.specVersion,
+    [`${ATTRIBUTE_PREFIX}id`]: envelope.cloudEventId,
+    [`${ATTRIBUTE_PREFIX}source`]: envelope.source,
+    [`${ATTRIBUTE_PREFIX}type`]: envelope.type,
+    [DELIVERY_SEQ_HEADER]: envelope.deliverySeq,
+    [HAS_DATA_HEADER]: envelope.data !== null,
+    [RECEIVED_AT_HEADER]: envelope.receivedAt.toISOString(),
+  };
+  if (envelope.subject !== null) headers[`${ATTRIBUTE_PREFIX}subject`] = envelope.subject;
+  if (envelope.time !== null) headers[`${ATTRIBUTE_PREFIX}time`] = envelope.time;
+  if (envelope.dataSchema !== null) headers[`${ATTRIBUTE_PREFIX}dataschema`] = envelope.dataSchema;
+  for (const [name, value] of Object.entries(envelope.extensions)) headers[`${ATTRIBUTE_PREFIX}${name}`] = value;
+
+  const options: Options.Publish = {
+    persistent: true,
+    messageId: envelope.eventId,
+    type: envelope.type,
+    appId,
+    timestamp: Math.floor(envelope.receivedAt.getTime() / 1000),
+    headers,
+  };
+  if (envelope.dataContentType !== null) options.contentType = envelope.dataContentType;
+  return { routingKey: envelope.type, content: envelope.data ?? Buffer.alloc(0), options };
+}
+
+/** Reads an event back from a delivered message. Throws PermanentError when the message is not one of ours. */
+export function fromMessage(message: Message): EventEnvelope {
+  const { properties } = message;
+  const headers = (properties.headers ?? {}) as Record<string, unknown>;
+  const eventId = properties.messageId as unknown;
+  if (typeof eventId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) {
+    throw new PermanentError('Message has no event id: its message_id property is missing or not a UUID', { code: 'MESSAGE_INVALID' });
+  }
+  const deliverySeq = Number(headers[DELIVERY_SEQ_HEADER]);
+  if (!Number.isSafeInteger(deliverySeq) || deliverySeq < 1) {
+    throw new PermanentError(`Message ${eventId} has no valid ${DELIVERY_SEQ_HEADER} header`, { code: 'MESSAGE_INVALID' });
+  }
+  const attribute = (name: string): string | null => {
+    const value = headers[`${ATTRIBUTE_PREFIX}${name}`];
+    return typeof value === 'string' ? value : null;
+  };
+  const type = attribute('type');
+  const source = attribute('source');
+  const cloudEventId = attribute('id');
+  if (type === null || source === null || cloudEventId === null) {
+    throw new PermanentError(`Message ${eventId} lacks the CloudEvents type, source or id header`, { code: 'MESSAGE_INVALID' });
+  }
+  const extensions: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (!key.startsWith(ATTRIBUTE_PREFIX)) continue;
+    const name = key.slice(ATTRIBUTE_PREFIX.length);
+    if (STANDARD_ATTRIBUTES.has(name)) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') extensions[name] = value;
+  }
+  const receivedAt = new Date(String(headers[RECEIVED_AT_HEADER] ?? ''));
+  return {
+    eventId,
+    deliverySeq,
+    cloudEventId,
+    source,
+    type,
+    specVersion: attribute('specversion') ?? '1.0',
+    subject: attribute('subject'),
+    time: attribute('time'),
+    dataContentType: typeof properties.contentType === 'string' ? properties.contentType : null,
+    dataSchema: attribute('dataschema'),
+    data: headers[HAS_DATA_HEADER] === false ? null : message.content,
+    extensions,
+    receivedAt: Number.isNaN(receivedAt.getTime()) ? new Date(0) : receivedAt,
+  };
+}
+
+const STANDARD_ATTRIBUTES = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema']);
