@@ -1,0 +1,43 @@
+import { isConnectionError, type ErrorCode } from '@ingestion/core';
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+import { sendProblem } from './problem.js';
+
+/** Fastify's own error codes for bad requests, mapped to the catalogue. */
+const FASTIFY_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'INGEST_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INGEST_MEDIA_TYPE_UNSUPPORTED',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INGEST_BODY_INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INGEST_BODY_MISSING',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INGEST_BODY_INVALID_JSON',
+  FST_ERR_VALIDATION: 'INGEST_PARAMETER_INVALID',
+  FST_ERR_BAD_URL: 'INGEST_ROUTE_NOT_FOUND',
+};
+
+/**
+ * Turns every error into a problem details response: client errors keep their 4xx status,
+ * an unreachable database becomes 503, and only a real bug becomes a 500 (logged at error).
+ */
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = FASTIFY_ERRORS[error.code];
+    if (mapped !== undefined) {
+      request.log.info({ code: error.code }, 'request rejected');
+      return sendProblem(request, reply, mapped, { detail: error.message });
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ err: error }, 'request rejected');
+      return sendProblem(request, reply, 'INGEST_VALIDATION_FAILED', { detail: error.message });
+    }
+    if (isConnectionError(error)) {
+      request.log.warn({ err: error }, 'request failed: database unavailable');
+      return sendProblem(request, reply, 'INGEST_DATABASE_UNAVAILABLE', { retryAfterSeconds: 5 });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, 'INGEST_INTERNAL_ERROR');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 'INGEST_ROUTE_NOT_FOUND', { detail: `No route ${request.method} ${request.url.split('?', 1)[0]}.` }),
+  );
+}

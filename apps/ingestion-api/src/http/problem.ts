@@ -1,0 +1,39 @@
+import { ERROR_CATALOGUE, problemTypeUri, type ErrorCode, type ValidationIssue } from '@ingestion/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Problem details object of RFC 9457, with the error code and the invalid fields as extensions. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: readonly ValidationIssue[];
+}
+
+export interface ProblemOptions {
+  readonly detail?: string;
+  readonly errors?: readonly ValidationIssue[];
+  readonly retryAfterSeconds?: number;
+  readonly headers?: Record<string, string>;
+}
+
+/** Sends an `application/problem+json` response for a catalogued error code. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, options: ProblemOptions = {}) {
+  const entry = ERROR_CATALOGUE[code];
+  const problem: ProblemDetails = {
+    type: problemTypeUri(code),
+    title: entry.title,
+    status: entry.status,
+    detail: options.detail ?? `${entry.title}. ${entry.fix}`,
+    instance: request.url.split('?', 1)[0]!,
+    code,
+    requestId: request.id,
+  };
+  if (options.errors !== undefined && options.errors.length > 0) problem.errors = options.errors;
+  if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(options.retryAfterSeconds));
+  for (const [name, value] of Object.entries(options.headers ?? {})) reply.header(name, value);
+  return reply.code(entry.status).type('application/problem+json').send(problem);
+}

@@ -1,0 +1,19 @@
+import type { Config, Logger, Services } from '@ingestion/core';
+
+import { OutboxRelay } from './outbox-relay.js';
+
+export function createRelay(config: Config, services: Services, logger: Logger): OutboxRelay {
+  return new OutboxRelay(
+    services.pool,
+    services.broker,
+    {
+      batchSize: config.RELAY_BATCH_SIZE,
+      concurrency: config.RELAY_CONCURRENCY,
+      pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+      confirmTimeoutMs: config.RELAY_CONFIRM_TIMEOUT_MS,
+      databaseUrl: config.DATABASE_URL,
+      appId: config.serviceName,
+    },
+    logger,
+  );
+}
