@@ -142,11 +142,23 @@ function optionalString(object: Record<string, unknown>, name: string, maxLength
     issues.push({ pointer: at(name), detail: `${name} must be at most ${maxLength} characters long.` });
     return undefined;
   }
+  if (!isStorableText(value)) {
+    issues.push({ pointer: at(name), detail: `${name} must not contain the NUL character (U+0000) or unpaired surrogates.` });
+    return undefined;
+  }
   return value;
 }
 
+/** PostgreSQL text cannot hold U+0000, and UTF-8 cannot encode an unpaired surrogate without changing it. */
+function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
 function isRfc3339(value: string): boolean {
-  return RFC3339.test(value) && !Number.isNaN(Date.parse(value.replace(':60', ':59')));
+  if (!RFC3339.test(value)) return false;
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  // The pattern allows day 31 in every month; a calendar date check rejects 2026-02-30 and the like.
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
 function readExtensions(object: Record<string, unknown>, issues: ValidationIssue[], at: PointerOf) {
@@ -160,10 +172,14 @@ function readExtensions(object: Record<string, unknown>, issues: ValidationIssue
         pointer: at(name),
         detail: `Unknown attribute "${name}": extension attribute names are 1 to 20 lower-case letters and digits.`,
       });
-    } else if (typeof value === 'string' ? value.length > LIMITS.extensionValueMaxLength : typeof value !== 'boolean' && !Number.isSafeInteger(value)) {
+    } else if (
+      typeof value === 'string'
+        ? value.length > LIMITS.extensionValueMaxLength || !isStorableText(value)
+        : typeof value !== 'boolean' && !Number.isSafeInteger(value)
+    ) {
       issues.push({
         pointer: at(name),
-        detail: `Extension attribute ${name} must be a string of at most ${LIMITS.extensionValueMaxLength} characters, an integer or a boolean.`,
+        detail: `Extension attribute ${name} must be an integer, a boolean, or a string of at most ${LIMITS.extensionValueMaxLength} characters without U+0000 or unpaired surrogates.`,
       });
     } else {
       extensions[name] = value as string | number | boolean;

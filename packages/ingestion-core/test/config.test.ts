@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { loadConfig } from '../src/index.js';
+
+describe('loadConfig', () => {
+  it('uses defaults that work on a development machine', () => {
+    const config = loadConfig('test', {});
+    assert.equal(config.DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/ingestion');
+    assert.equal(config.RABBITMQ_URL, 'amqp://guest:guest@127.0.0.1:5672');
+    assert.equal(config.PORT, 5001);
+    assert.equal(config.RABBITMQ_PREFIX, 'ingestion');
+    assert.equal(config.RELAY_ENABLED, true);
+  });
+
+  it('reads and converts variables', () => {
+    const config = loadConfig('test', { PORT: '8080', RELAY_ENABLED: 'false', RABBITMQ_PREFIX: 'run-1' });
+    assert.equal(config.PORT, 8080);
+    assert.equal(config.RELAY_ENABLED, false);
+    assert.equal(config.RABBITMQ_PREFIX, 'run-1');
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig('test', { PORT: '' }).PORT, 5001);
+  });
+
+  it('names every invalid variable', () => {
+    assert.throws(
+      () => loadConfig('test', { PORT: 'eighty', DATABASE_URL: 'mysql://x', RABBITMQ_PREFIX: 'a b' }),
+      (error: Error) => {
+        assert.equal((error as { code?: string }).code, 'CONFIGURATION_INVALID');
+        assert.match(error.message, /PORT/);
+        assert.match(error.message, /DATABASE_URL/);
+        assert.match(error.message, /RABBITMQ_PREFIX/);
+        return true;
+      },
+    );
+  });
+});
