@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+
+import { waitFor } from '@ingestion/core/testing';
+
+import type { BrokerProbe } from './broker-probe.js';
+import { BenchProcess } from './child-process.js';
+import { startHttpProcess, type HttpProcess } from './http-process.js';
+
+const API_SCRIPT = new URL('../../../../apps/ingestion-api/dist/src/main.js', import.meta.url);
+const WORKER_SCRIPT = new URL('../../../../apps/processor-worker/dist/src/main.js', import.meta.url);
+
+/** Time the worker may take to start consuming, in milliseconds. */
+const WORKER_START_TIMEOUT_MS = 60_000;
+
+/** Starts Ingestion.Api with its outbox relay, with the product's default settings. */
+export function startApi(env: Record<string, string>, logDirectory: string): Promise<HttpProcess> {
+  return startHttpProcess('api', API_SCRIPT, { ...env, RELAY_ENABLED: 'true' }, '/health/ready', join(logDirectory, 'api.log'));
+}
+
+/** Starts one Processor.Worker and waits until it consumes the processing queue. */
+export async function startWorker(env: Record<string, string>, logDirectory: string, broker: BrokerProbe, queue: string): Promise<BenchProcess> {
+  const logPath = join(logDirectory, 'worker.log');
+  const worker = BenchProcess.start('worker', WORKER_SCRIPT.pathname, env, logPath);
+  try {
+    await waitFor(
+      'the worker to consume',
+      async () => {
+        if (!worker.isRunning) throw new Error(`The worker exited during start-up; see ${logPath}`);
+        return (await broker.depth(queue)).consumers > 0 ? true : undefined;
+      },
+      WORKER_START_TIMEOUT_MS,
+      100,
+    );
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return worker;
+}

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+
+/** Interval between two progress queries, in milliseconds. */
+const POLL_INTERVAL_MS = 500;
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns whether it did. */
+async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  return check();
+}
+
+/** Waits until the relay published every outbox row; returns false on timeout. */
+export function waitForEmptyOutbox(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  return pollUntil(async () => {
+    const result = await pool.query<{ waiting: boolean }>('SELECT EXISTS (SELECT 1 FROM outbox) AS waiting');
+    return !result.rows[0]!.waiting;
+  }, timeoutMs);
+}
+
+/** Events of a phase stored and not yet processed. */
+export async function countUnprocessed(pool: pg.Pool, source: string): Promise<number> {
+  const result = await pool.query<{ open: string }>(`SELECT count(*) AS open FROM events WHERE source = $1 AND status <> 'processed'`, [source]);
+  return Number(result.rows[0]!.open);
+}
+
+/** Waits until every stored event of a phase is processed; returns false on timeout. */
+export function waitForProcessed(pool: pg.Pool, source: string, timeoutMs: number): Promise<boolean> {
+  return pollUntil(async () => (await countUnprocessed(pool, source)) === 0, timeoutMs);
+}
