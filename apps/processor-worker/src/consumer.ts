@@ -1,6 +1,7 @@
 import { backoffDelay, delay, toError, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
+import { AckBatcher } from './ack-batcher.js';
 import type { BatchProcessor, Verdict } from './processing/batch-processor.js';
 
 export interface ConsumerOptions {
@@ -13,13 +14,14 @@ export interface ConsumerOptions {
 interface Delivery {
   readonly message: ConsumeMessage;
   readonly channel: Channel;
+  readonly acks: AckBatcher;
 }
 
 type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 /**
  * Consumes the processing queue with manual acknowledgements and a bounded prefetch, hands the
- * messages to the batch processor, and acknowledges each only after its outcome committed.
+ * messages to the batch processor, and acknowledges them in groups, each only after its outcome committed.
  * Memory stays bounded by the prefetch, whatever the queue's length. After a reconnect it opens
  * new channels and consumes again; messages of a dead channel are redelivered by RabbitMQ.
  */
@@ -30,6 +32,7 @@ export class EventConsumer {
   private consumerTag: string | undefined;
   private buffer: Delivery[] = [];
   private running = new Set<Promise<void>>();
+  private pumpScheduled = false;
   private readonly broker: BrokerConnection;
   private readonly processor: BatchProcessor;
   private readonly options: ConsumerOptions;
@@ -84,7 +87,8 @@ export class EventConsumer {
       this.deadLetterChannel = await this.broker.createConfirmChannel();
       this.deadLetterChannel.on('error', () => undefined);
       this.channel = channel;
-      const reply = await channel.consume(this.broker.names.processQueue, (message) => this.onMessage(channel, message), { noAck: false });
+      const acks = new AckBatcher(channel);
+      const reply = await channel.consume(this.broker.names.processQueue, (message) => this.onMessage(channel, acks, message), { noAck: false });
       this.consumerTag = reply.consumerTag;
       this.logger.info({ prefetch: this.options.prefetch, concurrency: this.options.concurrency }, 'consuming');
     } catch (error) {
@@ -101,15 +105,30 @@ export class EventConsumer {
     if (this.state === 'running') this.logger.warn('consumer channel closed; consuming again after reconnect');
   }
 
-  private onMessage(channel: Channel, message: ConsumeMessage | null): void {
+  private onMessage(channel: Channel, acks: AckBatcher, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer, for example because the queue was deleted.
       this.logger.error('RabbitMQ cancelled the consumer; consuming again in 5 s');
       setTimeout(() => void this.attach(), 5_000).unref();
       return;
     }
-    this.buffer.push({ message, channel });
-    this.pump();
+    acks.track(message);
+    this.buffer.push({ message, channel, acks });
+    this.schedulePump();
+  }
+
+  /**
+   * Starts batches once the deliveries that arrived together are buffered: amqplib hands over every
+   * message of a network read before setImmediate runs, so a batch starts full instead of with
+   * the first message alone.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Starts batches while there are messages and free slots. */
@@ -147,12 +166,16 @@ export class EventConsumer {
   }
 
   private async settleAll(batch: Delivery[], verdicts: Verdict[]): Promise<void> {
+    const committed = batch.filter((_, index) => verdicts[index]!.action === 'ack');
     for (const [index, delivery] of batch.entries()) {
       const verdict = verdicts[index]!;
-      if (verdict.action === 'ack') {
-        settle(delivery, (channel, message) => channel.ack(message));
-      } else {
-        await this.deadLetter(delivery, verdict.reason);
+      if (verdict.action === 'dead-letter') await this.deadLetter(delivery, verdict.reason);
+    }
+    for (const acks of new Set(committed.map((delivery) => delivery.acks))) {
+      try {
+        acks.ack(committed.filter((delivery) => delivery.acks === acks).map((delivery) => delivery.message));
+      } catch {
+        // The channel closed: RabbitMQ already requeued the messages, and the guard skips them when they come back.
       }
     }
   }
@@ -182,6 +205,7 @@ export class EventConsumer {
 function settle(delivery: Delivery, action: (channel: Channel, message: ConsumeMessage) => void): void {
   try {
     action(delivery.channel, delivery.message);
+    delivery.acks.forget(delivery.message);
   } catch {
     // The channel closed: RabbitMQ already requeued the message.
   }

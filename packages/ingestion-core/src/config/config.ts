@@ -54,7 +54,11 @@ const environmentSchema = z.object({
   RELAY_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),
   /** Time the relay waits for RabbitMQ to confirm a batch before it gives the rows back. */
   RELAY_CONFIRM_TIMEOUT_MS: integer(100, 300_000).default(10_000),
-  WORKER_PREFETCH: integer(1, 10_000).default(200),
+  /**
+   * Messages RabbitMQ may deliver to one worker before it acknowledges them. Keep it above
+   * WORKER_BATCH_SIZE × WORKER_CONCURRENCY, so that a full batch is waiting whenever one finishes.
+   */
+  WORKER_PREFETCH: integer(1, 10_000).default(400),
   /**
    * Maximum number of messages whose outcomes one worker transaction commits. At most 64, because each
    * handler runs in a savepoint and PostgreSQL slows down for every session once a transaction has more
