@@ -25,6 +25,7 @@ async function main(config: Config): Promise<void> {
         windowMs: config.GROUP_COMMIT_WINDOW_MS,
         maxBatchEvents: config.GROUP_COMMIT_MAX_EVENTS,
         maxPendingEvents: config.INGEST_MAX_PENDING_EVENTS,
+        maxQueueWaitMs: config.INGEST_MAX_QUEUE_WAIT_MS,
         maxConcurrentCommits: Math.max(1, config.DATABASE_POOL_SIZE - 2),
       },
       logger,

@@ -16,6 +16,11 @@ export interface GroupCommitOptions {
   readonly maxBatchEvents: number;
   /** Maximum number of events waiting or being written before submit() rejects with OverloadedError. */
   readonly maxPendingEvents: number;
+  /**
+   * Maximum time the oldest waiting request may have waited, in milliseconds, before submit() rejects
+   * new requests with OverloadedError. It bounds the latency of accepted requests when PostgreSQL falls behind.
+   */
+  readonly maxQueueWaitMs: number;
   /** Maximum number of transactions in flight at once. */
   readonly maxConcurrentCommits: number;
 }
@@ -27,6 +32,8 @@ export class OverloadedError extends Error {
 
 interface PendingRequest {
   readonly events: readonly NewEvent[];
+  /** performance.now() when the request joined the queue. */
+  readonly queuedAt: number;
   resolve(outcomes: InsertOutcome[]): void;
   reject(error: Error): void;
 }
@@ -64,8 +71,13 @@ export class GroupCommitWriter {
     if (this.pendingEvents + events.length > this.options.maxPendingEvents) {
       return Promise.reject(new OverloadedError(`${this.pendingEvents} events are waiting for the database`));
     }
+    const now = performance.now();
+    const oldestWaitMs = this.queue.length > 0 ? now - this.queue[0]!.queuedAt : 0;
+    if (oldestWaitMs > this.options.maxQueueWaitMs) {
+      return Promise.reject(new OverloadedError(`The oldest request has waited ${Math.round(oldestWaitMs)} ms for the database`));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, queuedAt: now, resolve, reject });
       this.queuedEvents += events.length;
       this.schedule();
     });

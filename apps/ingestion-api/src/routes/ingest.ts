@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../http/problem.js';
 import { OverloadedError, type GroupCommitWriter } from '../ingest/group-commit.js';
 import { parseEventBatch, parseSingleEvent } from '../ingest/parse-request.js';
+import { logShedRequest } from '../ingest/shed-log.js';
 
 export interface IngestRouteOptions {
   readonly writer: GroupCommitWriter;
@@ -71,7 +72,7 @@ async function ingest(
     return await withTimeout(options.writer.submit(events), options.commitTimeoutMs);
   } catch (error) {
     if (error instanceof OverloadedError) {
-      request.log.warn({ err: error }, 'ingest request shed: too many events waiting for the database');
+      logShedRequest(request.log, error);
       await sendProblem(request, reply, 'INGEST_OVERLOADED', { retryAfterSeconds: 1 });
       return undefined;
     }

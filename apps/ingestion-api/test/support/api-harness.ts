@@ -31,6 +31,7 @@ export async function startApiHarness(label: string, overrides: Record<string, s
       windowMs: config.GROUP_COMMIT_WINDOW_MS,
       maxBatchEvents: config.GROUP_COMMIT_MAX_EVENTS,
       maxPendingEvents: config.INGEST_MAX_PENDING_EVENTS,
+      maxQueueWaitMs: config.INGEST_MAX_QUEUE_WAIT_MS,
       maxConcurrentCommits: 4,
     },
     logger,

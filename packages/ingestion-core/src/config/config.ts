@@ -44,6 +44,11 @@ const environmentSchema = z.object({
   GROUP_COMMIT_MAX_EVENTS: integer(1, 10_000).default(500),
   /** Maximum number of events waiting for a group commit before the API answers 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
+  /**
+   * Time the oldest request may wait for a group commit before the API answers new requests with 503
+   * and Retry-After. It bounds request latency and memory when PostgreSQL cannot keep up.
+   */
+  INGEST_MAX_QUEUE_WAIT_MS: integer(10, 60_000).default(250),
   /** Time after which a request waiting for its database commit fails with 503. */
   INGEST_COMMIT_TIMEOUT_MS: integer(100, 120_000).default(5_000),
   /** Whether the API process also runs the outbox relay. */
