@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { v7 as uuidv7 } from 'uuid';
-
 import { DEFAULT_EVENT_SOURCE, type NewEvent } from '../domain/event.js';
+import { newEventId } from '../domain/event-id.js';
 import { nestingDepth, objectMemberTexts } from './json-text.js';
 import { LIMITS } from './limits.js';
 import { ContractViolation, pointerToken, type ValidationIssue } from './validation-issue.js';
@@ -100,7 +99,7 @@ export function eventFromStructured(value: unknown, text: string, location: Even
 
   if (issues.length > 0) throw new ContractViolation('INGEST_VALIDATION_FAILED', issues);
 
-  const id = uuidv7();
+  const id = newEventId();
   const event = {
     id,
     cloudEventId: cloudEventId ?? id,
