@@ -10,6 +10,7 @@ export function createRelay(config: Config, services: Services, logger: Logger):
       batchSize: config.RELAY_BATCH_SIZE,
       concurrency: config.RELAY_CONCURRENCY,
       pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+      lingerMs: config.RELAY_LINGER_MS,
       confirmTimeoutMs: config.RELAY_CONFIRM_TIMEOUT_MS,
       databaseUrl: config.DATABASE_URL,
       appId: config.serviceName,

@@ -19,6 +19,12 @@ export interface RelayOptions {
   readonly concurrency: number;
   /** Fallback poll interval, in milliseconds, for rows whose notification was missed. */
   readonly pollIntervalMs: number;
+  /**
+   * Pause after a batch that was not full, in milliseconds, so that the next claim collects more rows:
+   * under a steady stream, claiming each commit's few rows at once costs a transaction and a confirm
+   * round trip per handful of rows.
+   */
+  readonly lingerMs: number;
   readonly confirmTimeoutMs: number;
   readonly databaseUrl: string;
   readonly appId: string;
@@ -86,6 +92,7 @@ export class OutboxRelay {
       try {
         const published = this.broker.isConnected ? await this.relayBatch(publisher, log) : 0;
         failures = 0;
+        if (published > 0 && published < this.options.batchSize) await delay(this.options.lingerMs, this.abort.signal);
         if (published < this.options.batchSize) await this.waitForWork(seenGeneration);
       } catch (caught) {
         failures += 1;

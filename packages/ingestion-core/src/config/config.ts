@@ -57,6 +57,8 @@ const environmentSchema = z.object({
   RELAY_CONCURRENCY: integer(1, 16).default(2),
   /** Fallback poll interval of the relay; new rows normally wake it at once. */
   RELAY_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),
+  /** Pause of a relay loop after a batch smaller than RELAY_BATCH_SIZE, so that the next batch is larger; 0 disables it. */
+  RELAY_LINGER_MS: integer(0, 1_000).default(20),
   /** Time the relay waits for RabbitMQ to confirm a batch before it gives the rows back. */
   RELAY_CONFIRM_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   /**
