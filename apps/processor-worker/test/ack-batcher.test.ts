@@ -5,7 +5,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 
 import { AckBatcher } from '../src/ack-batcher.js';
 
-/** A channel that records the acknowledgements it is asked to send. */
+/** Creates a channel that records the acknowledgements it sends. */
 function recordingChannel() {
   const acks: { tag: number; multiple: boolean }[] = [];
   const channel = {

@@ -6,7 +6,7 @@ import pg from 'pg';
 
 /**
  * The naive baseline, as most tutorials build it: for each request, insert the event, then publish
- * it straight to RabbitMQ and wait for its confirm before answering 202. No outbox and no batching:
+ * it straight to RabbitMQ and wait for its confirm before responding 202. No outbox and no batching:
  * every request costs one commit and one confirm round trip. Run as a child process with HOST, PORT,
  * DATABASE_URL, RABBITMQ_URL and NAIVE_QUEUE; GET /ready answers 200.
  */

@@ -20,7 +20,7 @@ const REQUEST_TIMEOUT_SECONDS = 30;
 
 /**
  * Closed model: a fixed number of connections, each sending its next request as soon as the
- * previous one was answered, driven by autocannon. It finds the maximum rate; its latencies hide
+ * previous one got its response, driven by autocannon. It finds the maximum rate; its latencies hide
  * queueing (coordinated omission), so the open model measures latency at a given rate.
  */
 export async function runClosedLoad(options: ClosedLoadOptions): Promise<LoadResult> {

@@ -16,7 +16,10 @@ export class BrokerProbe {
   }
 
   static async open(url: string): Promise<BrokerProbe> {
-    return new BrokerProbe(await amqplib.connect(url));
+    const connection = await amqplib.connect(url);
+    // A lost connection fails the next query with its error; without a listener it would end the process at once.
+    connection.on('error', () => undefined);
+    return new BrokerProbe(connection);
   }
 
   get serverVersion(): string {

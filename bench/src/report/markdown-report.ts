@@ -72,7 +72,8 @@ function summarySection(run: BenchRun): string[] {
     ...run.phases.map((phase) => {
       const latency = phase.load?.latency;
       const endToEnd = phase.workerDuringLoad ? phase.processing?.endToEnd : undefined;
-      const once = phase.exactlyOnce === undefined ? dash : phase.exactlyOnce.passed ? 'yes' : '**NO**';
+      let once = dash;
+      if (phase.exactlyOnce !== undefined) once = phase.exactlyOnce.passed ? 'yes' : '**NO**';
       const rss = processes.map((name) => cell(phase.peakRssMiB[name]));
       return `| ${phase.title} | ${format(phase.acceptedPerSecond)} | ${cell(latency?.p50)} | ${cell(latency?.p99)} | ${cell(latency?.max)} | ${cell(endToEnd?.p50)} | ${cell(endToEnd?.p99)} | ${cell(phase.processing?.processedPerSecond)} | ${once} | ${rss.join(' | ')} |`;
     }),

@@ -12,8 +12,8 @@ import { startApi, startWorker } from '../processes/product.js';
 import { RssSampler } from '../processes/rss-sampler.js';
 
 /**
- * What the phases share: an isolated database and RabbitMQ prefix, connections to read them, and the
- * product's processes, started when a phase first needs them.
+ * State shared by the phases: an isolated database and RabbitMQ prefix, connections to read them, and
+ * the product's processes, started when a phase first needs them.
  */
 export class BenchContext {
   readonly options: BenchOptions;

@@ -20,9 +20,8 @@ export interface RelayOptions {
   /** Fallback poll interval, in milliseconds, for rows whose notification was missed. */
   readonly pollIntervalMs: number;
   /**
-   * Pause after a batch that was not full, in milliseconds, so that the next claim collects more rows:
-   * under a steady stream, claiming each commit's few rows at once costs a transaction and a confirm
-   * round trip per handful of rows.
+   * Pause after a batch that was not full, in milliseconds, so that the next claim collects more rows.
+   * Without it, a steady stream costs a transaction and a confirm round trip per commit's few rows.
    */
   readonly lingerMs: number;
   readonly confirmTimeoutMs: number;

@@ -45,7 +45,7 @@ const environmentSchema = z.object({
   /** Maximum number of events waiting for a group commit before the API answers 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /**
-   * Time the oldest request may wait for a group commit before the API answers new requests with 503
+   * Time the oldest request may wait for a group commit before the API rejects new requests with 503
    * and Retry-After. It bounds request latency and memory when PostgreSQL cannot keep up.
    */
   INGEST_MAX_QUEUE_WAIT_MS: integer(10, 60_000).default(250),
