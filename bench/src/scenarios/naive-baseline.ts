@@ -1,14 +1,13 @@
-import { runClosedLoad } from '../load/closed-load.js';
-import { phaseSource, singleEventBodies } from '../load/event-bodies.js';
+import { phaseSource } from '../load/event-bodies.js';
 import type { PhaseResult } from '../phase-result.js';
 import { startHttpProcess } from '../processes/http-process.js';
 import type { BenchContext } from './bench-context.js';
+import { measureServer } from './server-phase.js';
 
 const SERVER_SCRIPT = new URL('../baseline/naive-server.js', import.meta.url);
 
 /** The naive baseline: insert, then publish and await the confirm, per request. Its rows and queue are removed afterwards. */
 export async function measureNaiveBaseline(context: BenchContext): Promise<PhaseResult> {
-  const { connections, closedSeconds } = context.options;
   const source = phaseSource('naive');
   const queue = `${context.environment.prefix}.naive`;
   await context.resetPeaks();
@@ -20,24 +19,13 @@ export async function measureNaiveBaseline(context: BenchContext): Promise<Phase
     context.logPath('naive-baseline'),
   );
   try {
-    const load = await runClosedLoad({
-      url: `${server.baseUrl}/Ingestion/ingest`,
-      bodies: singleEventBodies(source),
-      eventsPerRequest: 1,
-      connections,
-      durationSeconds: closedSeconds,
-    });
-    return {
+    return await measureServer(context, server, {
       id: 'baseline-naive',
       title: 'Naive baseline',
       kind: 'baseline',
-      setup: `node:http server; per request INSERT the event, publish it to a quorum queue and await its confirm; autocannon, ${connections} connections, ${closedSeconds} s`,
-      acceptedPerSecond: Math.round(load.acceptedEvents / load.durationSeconds),
-      load,
-      peakRssMiB: await context.readPeaks([server.process]),
-      workerDuringLoad: false,
-      extra: {},
-    };
+      serverSetup: 'node:http server; per request INSERT the event, publish it to a quorum queue and await its confirm',
+      source,
+    });
   } finally {
     await server.process.stop();
     await context.broker.deleteQueue(queue);
