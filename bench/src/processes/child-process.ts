@@ -21,11 +21,14 @@ export class BenchProcess {
     this.exited = once(child, 'exit');
   }
 
-  /** Starts `node script` with the given environment added to this process's own; its output goes to `logPath`. */
-  static start(name: string, script: string, env: Record<string, string>, logPath: string): BenchProcess {
+  /**
+   * Starts `node [nodeArguments] script` with the given environment added to this process's own; its
+   * output goes to `logPath`.
+   */
+  static start(name: string, script: string, env: Record<string, string>, logPath: string, nodeArguments: readonly string[] = []): BenchProcess {
     const log = openSync(logPath, 'a');
     try {
-      const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+      const child = spawn(process.execPath, [...nodeArguments, script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
       if (child.pid === undefined) throw new Error(`Could not start ${name} (${script}); see ${logPath}`);
       return new BenchProcess(name, child);
     } finally {

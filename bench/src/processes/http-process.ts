@@ -22,9 +22,10 @@ export async function startHttpProcess(
   env: Record<string, string>,
   readyPath: string,
   logPath: string,
+  nodeArguments: readonly string[] = [],
 ): Promise<HttpProcess> {
   const port = await freePort();
-  const child = BenchProcess.start(name, script.pathname, { ...env, HOST: '127.0.0.1', PORT: String(port) }, logPath);
+  const child = BenchProcess.start(name, script.pathname, { ...env, HOST: '127.0.0.1', PORT: String(port) }, logPath, nodeArguments);
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitFor(

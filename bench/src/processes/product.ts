@@ -9,12 +9,19 @@ import { startHttpProcess, type HttpProcess } from './http-process.js';
 const API_SCRIPT = new URL('../../../../apps/ingestion-api/dist/src/main.js', import.meta.url);
 const WORKER_SCRIPT = new URL('../../../../apps/processor-worker/dist/src/main.js', import.meta.url);
 
+/**
+ * Node.js options of the API, the same as in the `start:api` script of the root package.json: a
+ * 16 MiB semi-space keeps the young generation, and so the API's peak memory, about 90 MiB smaller
+ * under load than Node 24's default, measured with this suite.
+ */
+const API_NODE_ARGUMENTS = ['--max-semi-space-size=16'];
+
 /** Time the worker may take to start consuming, in milliseconds. */
 const WORKER_START_TIMEOUT_MS = 60_000;
 
 /** Starts Ingestion.Api with its outbox relay, with the product's default settings. */
 export function startApi(env: Record<string, string>, logDirectory: string): Promise<HttpProcess> {
-  return startHttpProcess('api', API_SCRIPT, { ...env, RELAY_ENABLED: 'true' }, '/health/ready', join(logDirectory, 'api.log'));
+  return startHttpProcess('api', API_SCRIPT, { ...env, RELAY_ENABLED: 'true' }, '/health/ready', join(logDirectory, 'api.log'), API_NODE_ARGUMENTS);
 }
 
 /** Starts one Processor.Worker and waits until it consumes the processing queue. */
