@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 
-import type pg from 'pg';
+import type { Database } from './resilience/retry-on-outage.js';
 
 /** The machine and software a run measured. */
 export interface MachineInfo {
@@ -22,8 +22,8 @@ async function packageVersion(name: string): Promise<string> {
   return ((JSON.parse(await readFile(url, 'utf8')) as { version: string }).version);
 }
 
-export async function describeMachine(pool: pg.Pool, rabbitmqVersion: string): Promise<MachineInfo> {
-  const postgres = await pool.query<{ server_version: string }>('SHOW server_version');
+export async function describeMachine(database: Database, rabbitmqVersion: string): Promise<MachineInfo> {
+  const postgres = await database.query<{ server_version: string }>('SHOW server_version');
   return {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',

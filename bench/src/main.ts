@@ -76,7 +76,7 @@ async function main(options: BenchOptions): Promise<number> {
   const phases: PhaseResult[] = [];
   let failure: unknown;
   try {
-    const machine = await describeMachine(context.pool, context.broker.serverVersion);
+    const machine = await describeMachine(context.db, context.broker.serverVersion);
     try {
       await runPhases(context, (phase) => {
         phases.push(phase);

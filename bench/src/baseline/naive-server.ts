@@ -12,8 +12,12 @@ import pg from 'pg';
  */
 const queue = process.env['NAIVE_QUEUE']!;
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 10 });
+// A restart of PostgreSQL or RabbitMQ fails the requests of the moment (answered 500) instead of ending the server.
+pool.on('error', () => undefined);
 const connection = await amqplib.connect(process.env['RABBITMQ_URL']!);
+connection.on('error', () => undefined);
 const channel = await connection.createConfirmChannel();
+channel.on('error', () => undefined);
 await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

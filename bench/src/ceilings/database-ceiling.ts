@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+import { isConnectionError } from '@ingestion/core';
 import pg from 'pg';
+
+import { retryOnOutage } from '../resilience/retry-on-outage.js';
 
 /** Result of one database-ceiling phase. */
 export interface DatabaseCeilingResult {
@@ -34,13 +37,14 @@ export async function measureDatabaseCeiling(
   data: Buffer,
 ): Promise<DatabaseCeilingResult> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
+  pool.on('error', () => undefined); // an idle connection lost in a restart is replaced on the next query
   const deadline = performance.now() + durationSeconds * 1000;
   const startedAt = performance.now();
   let transactions = 0;
   const loop = async () => {
     while (performance.now() < deadline) {
       const ids = Array.from({ length: eventsPerTransaction }, () => randomUUID());
-      await pool.query(INSERT_SQL, [ids, '/bench/ceiling-database', data]);
+      await retryOnOutage('insert into PostgreSQL', () => pool.query(INSERT_SQL, [ids, '/bench/ceiling-database', data]), isConnectionError);
       transactions += 1;
     }
   };

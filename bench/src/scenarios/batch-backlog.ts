@@ -31,7 +31,7 @@ export async function measureBatchBacklog(context: BenchContext): Promise<PhaseR
     durationSeconds: BATCH_PHASE_LIMIT_SECONDS,
     requests: Math.ceil(backlogEvents / eventsPerBatch),
   });
-  await waitForEmptyOutbox(context.pool, context.drainTimeoutMs);
+  await waitForEmptyOutbox(context.db, context.drainTimeoutMs);
   const relaySeconds = (Date.now() - startedAt) / 1000;
   const queued = await context.broker.depth(context.environment.names.processQueue);
   const drainStartedAt = Date.now();

@@ -10,6 +10,7 @@ import type { BenchProcess } from '../processes/child-process.js';
 import type { HttpProcess } from '../processes/http-process.js';
 import { startApi, startWorker } from '../processes/product.js';
 import { RssSampler } from '../processes/rss-sampler.js';
+import { retryingDatabase, type Database } from '../resilience/retry-on-outage.js';
 
 /**
  * State shared by the phases: an isolated database and RabbitMQ prefix, connections to read them, and
@@ -18,7 +19,9 @@ import { RssSampler } from '../processes/rss-sampler.js';
 export class BenchContext {
   readonly options: BenchOptions;
   readonly environment: IsolatedEnvironment;
-  readonly pool: pg.Pool;
+  /** The isolated database, with each query retried while PostgreSQL is unreachable. */
+  readonly db: Database;
+  private readonly pool: pg.Pool;
   readonly broker: BrokerProbe;
   readonly logDirectory: string;
   /** Environment of the product's processes. */
@@ -35,6 +38,7 @@ export class BenchContext {
     this.pool = new pg.Pool({ connectionString: environment.databaseUrl, max: 4 });
     // An idle connection that dies (PostgreSQL restarted) is replaced on the next query; without a listener it would end the run.
     this.pool.on('error', () => undefined);
+    this.db = retryingDatabase(this.pool);
     this.productEnv = { ...environment.env, LOG_LEVEL: 'error' };
   }
 

@@ -19,7 +19,7 @@ export async function measureDatabaseCeilings(context: BenchContext): Promise<Ph
   ] as const) {
     await context.resetPeaks();
     const ceiling = await measureDatabaseCeiling(context.environment.databaseUrl, eventsPerTransaction, clients, seconds, DATA);
-    await context.pool.query('TRUNCATE events, outbox');
+    await context.db.query('TRUNCATE events, outbox');
     results.push({
       id: eventsPerTransaction === 1 ? 'ceiling-db-single' : 'ceiling-db-batch',
       title: `Database ceiling, ${eventsPerTransaction} per transaction`,

@@ -37,7 +37,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
     maxInFlight: OPEN_MAX_IN_FLIGHT,
     connections: OPEN_CONNECTIONS,
   });
-  const backlogAtEnd = await countUnprocessed(context.pool, source);
+  const backlogAtEnd = await countUnprocessed(context.db, source);
   const drain = await drainAndCheck(context, source, load.acceptedEvents, startedAt);
   return {
     id: phase.id,

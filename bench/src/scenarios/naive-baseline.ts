@@ -29,6 +29,6 @@ export async function measureNaiveBaseline(context: BenchContext): Promise<Phase
   } finally {
     await server.process.stop();
     await context.broker.deleteQueue(queue);
-    await context.pool.query('DELETE FROM events WHERE source = $1', [source]);
+    await context.db.query('DELETE FROM events WHERE source = $1', [source]);
   }
 }

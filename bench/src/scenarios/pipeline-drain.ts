@@ -15,9 +15,9 @@ export interface DrainOutcome {
  */
 export async function drainAndCheck(context: BenchContext, source: string, accepted: number, since: number): Promise<DrainOutcome> {
   await context.startWorker();
-  await waitForProcessed(context.pool, source, context.drainTimeoutMs);
+  await waitForProcessed(context.db, source, context.drainTimeoutMs);
   return {
-    processing: await readProcessingStats(context.pool, source, since),
-    exactlyOnce: await checkExactlyOnce(context.pool, source, accepted),
+    processing: await readProcessingStats(context.db, source, since),
+    exactlyOnce: await checkExactlyOnce(context.db, source, accepted),
   };
 }

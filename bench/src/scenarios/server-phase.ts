@@ -8,7 +8,7 @@ export interface ServerPhase {
   readonly id: string;
   readonly title: string;
   readonly kind: PhaseKind;
-  /** What the server does per request; the load generator's settings are appended. */
+  /** Description of the server's work per request; the load generator's settings are appended. */
   readonly serverSetup: string;
   readonly source: string;
 }

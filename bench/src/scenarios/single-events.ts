@@ -17,7 +17,7 @@ export async function measureSingleEvents(context: BenchContext): Promise<PhaseR
   await context.resetPeaks();
   const startedAt = Date.now();
   const load = await runClosedLoad({ url, bodies: singleEventBodies(source), eventsPerRequest: 1, connections, durationSeconds: closedSeconds });
-  await waitForEmptyOutbox(context.pool, context.drainTimeoutMs);
+  await waitForEmptyOutbox(context.db, context.drainTimeoutMs);
   const relayDoneSeconds = (Date.now() - startedAt) / 1000;
   const drain = await drainAndCheck(context, source, load.acceptedEvents, startedAt);
   return {

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Database } from '../resilience/retry-on-outage.js';
 
 /** Counts behind the exactly-once check of one phase's events. */
 export interface ExactlyOnceResult {
@@ -29,8 +29,8 @@ interface CheckRow {
  * Checks that every event of the phase is stored, processed, and was handled by exactly one
  * successful handler run: attempts = 1 for all, and one example_orders row per `order.created` event.
  */
-export async function checkExactlyOnce(pool: pg.Pool, source: string, accepted: number): Promise<ExactlyOnceResult> {
-  const result = await pool.query<CheckRow>(
+export async function checkExactlyOnce(database: Database, source: string, accepted: number): Promise<ExactlyOnceResult> {
+  const result = await database.query<CheckRow>(
     `SELECT count(*) AS stored,
             count(*) FILTER (WHERE e.status = 'processed') AS processed,
             count(*) FILTER (WHERE e.status <> 'processed' OR e.attempts <> 1) AS not_once,

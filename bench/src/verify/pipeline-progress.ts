@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Database } from '../resilience/retry-on-outage.js';
 
 /** Interval between two progress queries, in milliseconds. */
 const POLL_INTERVAL_MS = 500;
@@ -14,20 +14,20 @@ async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 }
 
 /** Waits until the relay published every outbox row; returns false on timeout. */
-export function waitForEmptyOutbox(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+export function waitForEmptyOutbox(database: Database, timeoutMs: number): Promise<boolean> {
   return pollUntil(async () => {
-    const result = await pool.query<{ waiting: boolean }>('SELECT EXISTS (SELECT 1 FROM outbox) AS waiting');
+    const result = await database.query<{ waiting: boolean }>('SELECT EXISTS (SELECT 1 FROM outbox) AS waiting');
     return !result.rows[0]!.waiting;
   }, timeoutMs);
 }
 
 /** Events of a phase stored and not yet processed. */
-export async function countUnprocessed(pool: pg.Pool, source: string): Promise<number> {
-  const result = await pool.query<{ open: string }>(`SELECT count(*) AS open FROM events WHERE source = $1 AND status <> 'processed'`, [source]);
+export async function countUnprocessed(database: Database, source: string): Promise<number> {
+  const result = await database.query<{ open: string }>(`SELECT count(*) AS open FROM events WHERE source = $1 AND status <> 'processed'`, [source]);
   return Number(result.rows[0]!.open);
 }
 
 /** Waits until every stored event of a phase is processed; returns false on timeout. */
-export function waitForProcessed(pool: pg.Pool, source: string, timeoutMs: number): Promise<boolean> {
-  return pollUntil(async () => (await countUnprocessed(pool, source)) === 0, timeoutMs);
+export function waitForProcessed(database: Database, source: string, timeoutMs: number): Promise<boolean> {
+  return pollUntil(async () => (await countUnprocessed(database, source)) === 0, timeoutMs);
 }

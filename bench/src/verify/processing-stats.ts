@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Database } from '../resilience/retry-on-outage.js';
 
 /** How fast and how late the worker processed one phase's events, from the timestamps in the database. */
 export interface ProcessingStats {
@@ -20,8 +20,8 @@ interface StatsRow {
 }
 
 /** Reads the processing statistics of a phase's events; `since` is the phase's start, in epoch milliseconds. */
-export async function readProcessingStats(pool: pg.Pool, source: string, since: number): Promise<ProcessingStats> {
-  const summary = await pool.query<StatsRow>(
+export async function readProcessingStats(database: Database, source: string, since: number): Promise<ProcessingStats> {
+  const summary = await database.query<StatsRow>(
     `WITH done AS (
        SELECT processed_at, extract(epoch FROM processed_at - received_at) * 1000 AS latency_ms
          FROM events WHERE source = $1 AND status = 'processed'
@@ -34,7 +34,7 @@ export async function readProcessingStats(pool: pg.Pool, source: string, since: 
        FROM done`,
     [source],
   );
-  const timeline = await pool.query<{ second: number; processed: string }>(
+  const timeline = await database.query<{ second: number; processed: string }>(
     `SELECT floor(extract(epoch FROM processed_at - to_timestamp($2 / 1000.0)))::int AS second, count(*) AS processed
        FROM events WHERE source = $1 AND status = 'processed'
       GROUP BY 1 ORDER BY 1`,
