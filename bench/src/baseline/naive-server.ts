@@ -71,6 +71,8 @@ process.once('SIGTERM', () => {
     void channel
       .close()
       .then(() => connection.close())
-      .then(() => pool.end());
+      .then(() => pool.end())
+      .finally(() => process.exit(0));
   });
+  server.closeAllConnections();
 });
