@@ -8,11 +8,11 @@ import pg from 'pg';
  * The naive baseline, as most tutorials build it: for each request, insert the event, then publish
  * it straight to RabbitMQ and wait for its confirm before responding 202. No outbox and no batching:
  * every request costs one commit and one confirm round trip. Run as a child process with HOST, PORT,
- * DATABASE_URL, RABBITMQ_URL and NAIVE_QUEUE; GET /ready answers 200.
+ * DATABASE_URL, RABBITMQ_URL and NAIVE_QUEUE; GET /ready returns 200.
  */
 const queue = process.env['NAIVE_QUEUE']!;
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 10 });
-// A restart of PostgreSQL or RabbitMQ fails the requests of the moment (answered 500) instead of ending the server.
+// A restart of PostgreSQL or RabbitMQ fails the requests of the moment with 500 instead of ending the server.
 pool.on('error', () => undefined);
 const connection = await amqplib.connect(process.env['RABBITMQ_URL']!);
 connection.on('error', () => undefined);
