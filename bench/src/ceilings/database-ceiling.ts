@@ -26,8 +26,8 @@ const INSERT_SQL = `WITH inserted AS (
   INSERT INTO outbox (event_id) SELECT id FROM inserted`;
 
 /**
- * The database ceiling: raw inserts of event plus outbox row with the driver the product uses,
- * from `clients` connections at once for `durationSeconds`. The caller empties the tables afterwards.
+ * Measures the database ceiling: raw inserts of event plus outbox row with the driver the product
+ * uses, from `clients` connections at once for `durationSeconds`. The caller empties the tables afterwards.
  */
 export async function measureDatabaseCeiling(
   databaseUrl: string,

@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 
 /**
  * The HTTP ceiling: a bare node:http server that reads and parses the same JSON body as the API and
- * answers 202 with a body of the same shape, without storing anything. Run as a child process with
- * HOST and PORT; GET /ready answers 200.
+ * responds 202 with a body of the same shape, without storing anything. Run as a child process with
+ * HOST and PORT; GET /ready returns 200.
  */
 const server = createServer((request, response) => {
   if (request.method === 'GET') {

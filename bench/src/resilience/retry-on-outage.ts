@@ -1,7 +1,7 @@
 import { createLogger, isConnectionError, retryUntil } from '@ingestion/core';
 import type pg from 'pg';
 
-/** Longest outage of PostgreSQL or RabbitMQ that a benchmark step waits out, in milliseconds. */
+/** Maximum outage of PostgreSQL or RabbitMQ that a benchmark step waits out, in milliseconds. */
 const OUTAGE_LIMIT_MS = 120_000;
 
 const logger = createLogger('bench', 'warn');
