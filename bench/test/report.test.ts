@@ -7,7 +7,7 @@ import { lineChart } from '../src/report/mermaid-chart.js';
 import { evaluateTargets } from '../src/report/targets.js';
 
 function phase(id: string, overrides: Partial<PhaseResult> = {}): PhaseResult {
-  return { id, title: id, kind: 'product', setup: '', acceptedPerSecond: 0, workerDuringLoad: true, peakRssMiB: {}, extra: {}, ...overrides };
+  return { id, title: id, kind: 'product', setup: '', acceptedPerSecond: 0, workerDuringLoad: true, peakRssMiB: {}, cpuSeconds: {}, machineBusyPercent: 0, wallSeconds: 0, extra: {}, ...overrides };
 }
 
 describe('latency summary', () => {

@@ -36,6 +36,10 @@ export class BenchProcess {
     }
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get isRunning(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -81,6 +81,24 @@ function summarySection(run: BenchRun): string[] {
   ];
 }
 
+function cpuSection(run: BenchRun): string[] {
+  const processes = [...new Set(run.phases.flatMap((phase) => Object.keys(phase.cpuSeconds)))];
+  return [
+    '## CPU use',
+    '',
+    `CPU seconds of each process over the phase, drain included, and the busy share of the whole machine, which has ${run.machine.cpus} CPUs,`,
+    'so a phase of length L had L × CPUs seconds to give. Busy time not listed here went to other work on the machine.',
+    'Near 100% busy means the phase was bound by CPU rather than by one component.',
+    '',
+    `| phase | length (s) | machine busy | ${processes.map((name) => `${name} CPU s`).join(' | ')} |`,
+    `|---|---|---|${processes.map(() => '---').join('|')}|`,
+    ...run.phases.map(
+      (phase) => `| ${phase.title} | ${format(phase.wallSeconds)} | ${phase.machineBusyPercent}% | ${processes.map((name) => cell(phase.cpuSeconds[name])).join(' | ')} |`,
+    ),
+    '',
+  ];
+}
+
 function ratioSection(run: BenchRun): string[] {
   const rate = (id: string) => run.phases.find((phase) => phase.id === id)?.acceptedPerSecond;
   const http = rate('ceiling-http');
@@ -158,6 +176,7 @@ export function renderMarkdown(run: BenchRun): string {
     ...targetSection(run),
     ...summarySection(run),
     ...ratioSection(run),
+    ...cpuSection(run),
     '## Phases',
     '',
     ...run.phases.flatMap(phaseSection),

@@ -21,7 +21,7 @@ export async function measureBatchBacklog(context: BenchContext): Promise<PhaseR
   const source = phaseSource('batch');
   const url = `${await context.apiUrl()}/Ingestion/ingest/batch`;
   await context.stopWorker();
-  await context.resetPeaks();
+  await context.startMeasuring();
   const startedAt = Date.now();
   const load = await runClosedLoad({
     url,
@@ -46,7 +46,7 @@ export async function measureBatchBacklog(context: BenchContext): Promise<PhaseR
     load,
     ...drain,
     workerDuringLoad: false,
-    peakRssMiB: await context.readPeaks(),
+    ...(await context.finishMeasuring()),
     extra: {
       'relay events/s (from first request until outbox empty)': Math.round(load.acceptedEvents / relaySeconds),
       'backlog in queue when the worker started': queued.messages,

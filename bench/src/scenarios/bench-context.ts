@@ -5,10 +5,12 @@ import { createIsolatedEnvironment, type IsolatedEnvironment } from '@ingestion/
 import pg from 'pg';
 
 import type { BenchOptions } from '../options.js';
+import type { ResourceUse } from '../phase-result.js';
 import { BrokerProbe } from '../processes/broker-probe.js';
 import type { BenchProcess } from '../processes/child-process.js';
 import type { HttpProcess } from '../processes/http-process.js';
 import { startApi, startWorker } from '../processes/product.js';
+import { machineCpuTicks, processCpuSeconds, serverCpuSeconds } from '../processes/cpu-meter.js';
 import { RssSampler } from '../processes/rss-sampler.js';
 import { retryingDatabase, type Database } from '../resilience/retry-on-outage.js';
 
@@ -29,6 +31,9 @@ export class BenchContext {
   private readonly generatorSampler = new RssSampler(process.pid);
   private api: HttpProcess | undefined;
   private worker: BenchProcess | undefined;
+  private cpuAtStart = new Map<string, number>();
+  private machineAtStart = { busy: 0, total: 0 };
+  private measuringSince = performance.now();
 
   private constructor(options: BenchOptions, environment: IsolatedEnvironment, broker: BrokerProbe, logDirectory: string) {
     this.options = options;
@@ -68,18 +73,42 @@ export class BenchContext {
     this.worker = undefined;
   }
 
-  /** Starts a new peak for every process, so that the next readPeaks() covers one phase. */
-  async resetPeaks(): Promise<void> {
-    await this.readPeaks();
+  /** Starts measuring a phase: new memory peaks, and CPU counters from now. */
+  async startMeasuring(): Promise<void> {
+    await this.finishMeasuring();
+    this.cpuAtStart = new Map();
+    for (const [name, pid] of this.processIds()) this.cpuAtStart.set(name, await processCpuSeconds(pid));
+    for (const [name, seconds] of Object.entries(await serverCpuSeconds())) this.cpuAtStart.set(name, seconds);
+    this.machineAtStart = await machineCpuTicks();
+    this.measuringSince = performance.now();
   }
 
-  /** Peak RSS of each running process since the last reset, in MiB. */
-  async readPeaks(extra: readonly BenchProcess[] = []): Promise<Record<string, number>> {
-    const peaks: Record<string, number> = { 'load generator': await this.generatorSampler.takePeakMiB() };
+  /**
+   * Reads the resource use of the product's processes and of `extra` ones since startMeasuring().
+   * A process started during the phase counts from its start.
+   */
+  async finishMeasuring(extra: readonly BenchProcess[] = []): Promise<ResourceUse> {
+    const peakRssMiB: Record<string, number> = { 'load generator': await this.generatorSampler.takePeakMiB() };
     for (const child of [this.api?.process, this.worker, ...extra]) {
-      if (child !== undefined) peaks[child.name] = await child.takePeakRssMiB();
+      if (child !== undefined) peakRssMiB[child.name] = await child.takePeakRssMiB();
     }
-    return peaks;
+    const cpuSeconds: Record<string, number> = {};
+    for (const [name, pid] of this.processIds(extra)) {
+      cpuSeconds[name] = Math.round(((await processCpuSeconds(pid)) - (this.cpuAtStart.get(name) ?? 0)) * 10) / 10;
+    }
+    for (const [name, seconds] of Object.entries(await serverCpuSeconds())) {
+      cpuSeconds[name] = Math.max(0, Math.round((seconds - (this.cpuAtStart.get(name) ?? seconds)) * 10) / 10);
+    }
+    const machine = await machineCpuTicks();
+    const machineBusyPercent = Math.round((100 * (machine.busy - this.machineAtStart.busy)) / Math.max(1, machine.total - this.machineAtStart.total));
+    const wallSeconds = Math.round((performance.now() - this.measuringSince) / 100) / 10;
+    return { peakRssMiB, cpuSeconds, machineBusyPercent, wallSeconds };
+  }
+
+  private processIds(extra: readonly BenchProcess[] = []): [string, number][] {
+    const ids: [string, number][] = [['load generator', process.pid]];
+    for (const child of [this.api?.process, this.worker, ...extra]) if (child !== undefined) ids.push([child.name, child.pid]);
+    return ids;
   }
 
   /** Time limit for the pipeline to process a phase's events, in milliseconds. */

@@ -13,7 +13,7 @@ export async function measureBurst(context: BenchContext): Promise<PhaseResult> 
   const source = phaseSource('burst');
   const url = `${await context.apiUrl()}/Ingestion/ingest`;
   await context.startWorker();
-  await context.resetPeaks();
+  await context.startMeasuring();
   const startedAt = Date.now();
   const load = await runBurstLoad(url, singleEventBodies(source), BURST_SIZE, rounds);
   const drain = await drainAndCheck(context, source, load.acceptedEvents, startedAt);
@@ -26,7 +26,7 @@ export async function measureBurst(context: BenchContext): Promise<PhaseResult> 
     load,
     ...drain,
     workerDuringLoad: true,
-    peakRssMiB: await context.readPeaks(),
+    ...(await context.finishMeasuring()),
     extra: {},
   };
 }

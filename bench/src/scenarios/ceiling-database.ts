@@ -17,7 +17,7 @@ export async function measureDatabaseCeilings(context: BenchContext): Promise<Ph
     [1, 32],
     [100, 8],
   ] as const) {
-    await context.resetPeaks();
+    await context.startMeasuring();
     const ceiling = await measureDatabaseCeiling(context.environment.databaseUrl, eventsPerTransaction, clients, seconds, DATA);
     await context.db.query('TRUNCATE events, outbox');
     results.push({
@@ -26,7 +26,7 @@ export async function measureDatabaseCeilings(context: BenchContext): Promise<Ph
       kind: 'ceiling',
       setup: `raw INSERT of event + outbox row in one statement with pg, ${eventsPerTransaction} event(s) per transaction, ${clients} connections, ${seconds} s`,
       acceptedPerSecond: ceiling.rowsPerSecond,
-      peakRssMiB: await context.readPeaks(),
+      ...(await context.finishMeasuring()),
       workerDuringLoad: false,
       extra: { transactions: ceiling.transactions },
     });

@@ -8,7 +8,7 @@ const SERVER_SCRIPT = new URL('../ceilings/http-ceiling-server.js', import.meta.
 
 /** The HTTP ceiling: the same requests and load generator against a bare node:http server. */
 export async function measureHttpCeiling(context: BenchContext): Promise<PhaseResult> {
-  await context.resetPeaks();
+  await context.startMeasuring();
   const server = await startHttpProcess('node:http server', SERVER_SCRIPT, {}, '/ready', context.logPath('http-ceiling'));
   try {
     return await measureServer(context, server, {

@@ -27,7 +27,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
   const source = phaseSource(phase.id);
   const url = `${await context.apiUrl()}/Ingestion/ingest`;
   await context.startWorker();
-  await context.resetPeaks();
+  await context.startMeasuring();
   const startedAt = Date.now();
   const load = await runOpenLoad({
     url,
@@ -48,7 +48,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
     load,
     ...drain,
     workerDuringLoad: true,
-    peakRssMiB: await context.readPeaks(),
+    ...(await context.finishMeasuring()),
     extra: {
       'target rate (requests/s)': phase.rate,
       'sent rate (requests/s)': Math.round(load.requests / load.durationSeconds),

@@ -10,7 +10,7 @@ const SERVER_SCRIPT = new URL('../baseline/naive-server.js', import.meta.url);
 export async function measureNaiveBaseline(context: BenchContext): Promise<PhaseResult> {
   const source = phaseSource('naive');
   const queue = `${context.environment.prefix}.naive`;
-  await context.resetPeaks();
+  await context.startMeasuring();
   const server = await startHttpProcess(
     'naive server',
     SERVER_SCRIPT,

@@ -31,7 +31,7 @@ export async function measureServer(context: BenchContext, server: HttpProcess, 
     acceptedPerSecond: Math.round(load.acceptedEvents / load.durationSeconds),
     load,
     workerDuringLoad: false,
-    peakRssMiB: await context.readPeaks([server.process]),
+    ...(await context.finishMeasuring([server.process])),
     extra: {},
   };
 }

@@ -14,7 +14,7 @@ export async function measureSingleEvents(context: BenchContext): Promise<PhaseR
   const source = phaseSource('single');
   const url = `${await context.apiUrl()}/Ingestion/ingest`;
   await context.stopWorker();
-  await context.resetPeaks();
+  await context.startMeasuring();
   const startedAt = Date.now();
   const load = await runClosedLoad({ url, bodies: singleEventBodies(source), eventsPerRequest: 1, connections, durationSeconds: closedSeconds });
   await waitForEmptyOutbox(context.db, context.drainTimeoutMs);
@@ -29,7 +29,7 @@ export async function measureSingleEvents(context: BenchContext): Promise<PhaseR
     load,
     ...drain,
     workerDuringLoad: false,
-    peakRssMiB: await context.readPeaks(),
+    ...(await context.finishMeasuring()),
     extra: { 'outbox empty after (s from start)': Math.round(relayDoneSeconds * 10) / 10 },
   };
 }
