@@ -15,7 +15,8 @@ export interface DrainOutcome {
  */
 export async function drainAndCheck(context: BenchContext, source: string, accepted: number, since: number): Promise<DrainOutcome> {
   await context.startWorker();
-  await waitForProcessed(context.db, source, context.drainTimeoutMs);
+  const queue = context.environment.names.processQueue;
+  await waitForProcessed(context.db, source, context.drainTimeoutMs, async () => (await context.broker.depth(queue)).messages === 0);
   return {
     processing: await readProcessingStats(context.db, source, since),
     exactlyOnce: await checkExactlyOnce(context.db, source, accepted),

@@ -13,12 +13,14 @@ async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
   return check();
 }
 
+async function isOutboxEmpty(database: Database): Promise<boolean> {
+  const result = await database.query<{ waiting: boolean }>('SELECT EXISTS (SELECT 1 FROM outbox) AS waiting');
+  return !result.rows[0]!.waiting;
+}
+
 /** Waits until the relay published every outbox row; returns false on timeout. */
 export function waitForEmptyOutbox(database: Database, timeoutMs: number): Promise<boolean> {
-  return pollUntil(async () => {
-    const result = await database.query<{ waiting: boolean }>('SELECT EXISTS (SELECT 1 FROM outbox) AS waiting');
-    return !result.rows[0]!.waiting;
-  }, timeoutMs);
+  return pollUntil(() => isOutboxEmpty(database), timeoutMs);
 }
 
 /** Events of a phase stored and not yet processed. */
@@ -27,7 +29,17 @@ export async function countUnprocessed(database: Database, source: string): Prom
   return Number(result.rows[0]!.open);
 }
 
-/** Waits until every stored event of a phase is processed; returns false on timeout. */
-export function waitForProcessed(database: Database, source: string, timeoutMs: number): Promise<boolean> {
-  return pollUntil(async () => (await countUnprocessed(database, source)) === 0, timeoutMs);
+/**
+ * Waits until every stored event of a phase is processed; returns false on timeout. The events are
+ * looked at only once the outbox and the queue are empty, because that query reads every event of
+ * the phase and would otherwise take PostgreSQL's CPU from the pipeline being measured.
+ */
+export function waitForProcessed(database: Database, source: string, timeoutMs: number, isQueueEmpty: () => Promise<boolean>): Promise<boolean> {
+  return pollUntil(async () => {
+    if (!(await isOutboxEmpty(database)) || !(await isQueueEmpty())) return false;
+    const result = await database.query<{ open: boolean }>(`SELECT EXISTS (SELECT 1 FROM events WHERE source = $1 AND status <> 'processed') AS open`, [
+      source,
+    ]);
+    return !result.rows[0]!.open;
+  }, timeoutMs);
 }
