@@ -10,6 +10,7 @@ import type { GroupCommitWriter } from './ingest/group-commit.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { EVENTS_PATH, registerIngestRoutes } from './routes/ingest.js';
+import { EVENT_REPLAY_PATH, FILTERED_REPLAY_PATH, registerReplayRoutes } from './routes/replay.js';
 
 export interface AppOptions {
   readonly pool: pg.Pool;
@@ -47,11 +48,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerErrorHandlers(app);
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
   registerEventRoutes(app, options.pool);
+  registerReplayRoutes(app, options.pool);
   registerHealthRoutes(app, { pool: options.pool, broker: options.broker, isShuttingDown: options.isShuttingDown });
 
   registerMethodNotAllowed(app, '/Ingestion/ingest', ['POST']);
   registerMethodNotAllowed(app, '/Ingestion/ingest/batch', ['POST']);
   registerMethodNotAllowed(app, `${EVENTS_PATH}/:id`, ['GET']);
+  registerMethodNotAllowed(app, EVENT_REPLAY_PATH, ['POST']);
+  registerMethodNotAllowed(app, FILTERED_REPLAY_PATH, ['POST']);
   registerMethodNotAllowed(app, '/health/live', ['GET']);
   registerMethodNotAllowed(app, '/health/ready', ['GET']);
   return app;

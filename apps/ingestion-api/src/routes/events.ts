@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { sendProblem } from '../http/problem.js';
 import { EVENTS_PATH } from './ingest.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Format of an internal event id. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerEventRoutes(app: FastifyInstance, pool: pg.Pool): void {
   app.get<{ Params: { id: string } }>(`${EVENTS_PATH}/:id`, async (request, reply) => {

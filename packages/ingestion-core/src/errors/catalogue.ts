@@ -21,6 +21,11 @@ export const ERROR_CATALOGUE = {
     title: 'Event id already used for different content',
     fix: 'Give each distinct event its own id; resend an event only with exactly the same content.',
   },
+  INGEST_EVENT_NOT_FAILED: {
+    status: 409,
+    title: 'Event is not failed',
+    fix: 'Only a failed event can be replayed; read its status with GET /Ingestion/events/{id}.',
+  },
   INGEST_BODY_TOO_LARGE: { status: 413, title: 'Body too large', fix: 'Send a smaller body, or split a batch into several requests.' },
   INGEST_BATCH_TOO_LARGE: { status: 413, title: 'Batch holds too many events', fix: 'Split the batch into several requests.' },
   INGEST_MEDIA_TYPE_UNSUPPORTED: {
