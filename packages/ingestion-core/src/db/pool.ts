@@ -27,6 +27,12 @@ export function createPool(options: PoolOptions, logger: Logger): pg.Pool {
   });
   // An idle client whose connection dies emits 'error' on the pool; without a listener the process would exit.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  // A checked-out client between two queries (a relay waiting for publisher confirms, a worker running a
+  // handler) emits 'error' on itself when its connection dies, and pg-pool listens only while the client
+  // is idle. The client's next query then fails, and the caller's error handling takes over.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection in use failed'));
+  });
   return pool;
 }
 
