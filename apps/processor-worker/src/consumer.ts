@@ -1,4 +1,4 @@
-import { backoffDelay, delay, toError, type BrokerConnection, type Logger } from '@ingestion/core';
+import { backoffDelay, delay, toError, withDeadline, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
 import type { BatchProcessor, Verdict } from './processing/batch-processor.js';
@@ -8,6 +8,9 @@ export interface ConsumerOptions {
   readonly batchSize: number;
   readonly concurrency: number;
 }
+
+/** Time to wait for RabbitMQ to confirm a dead-lettered copy before the original goes back to the queue, in milliseconds. */
+const DEAD_LETTER_CONFIRM_TIMEOUT_MS = 10_000;
 
 /** A delivered message and the channel it came on; it can only be acknowledged on that channel. */
 interface Delivery {
@@ -30,6 +33,8 @@ export class EventConsumer {
   private consumerTag: string | undefined;
   private buffer: Delivery[] = [];
   private running = new Set<Promise<void>>();
+  /** Aborted by stop(), so that a batch waiting to retry its transaction gives up at once. */
+  private readonly stopping = new AbortController();
   private readonly broker: BrokerConnection;
   private readonly processor: BatchProcessor;
   private readonly options: ConsumerOptions;
@@ -56,6 +61,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.stopping.abort();
     if (this.channel !== undefined && this.consumerTag !== undefined) {
       await this.channel.cancel(this.consumerTag).catch(() => undefined);
     }
@@ -141,7 +147,7 @@ export class EventConsumer {
         }
         const wait = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000 });
         this.logger.warn({ err: error, attempt, retryInMs: wait, messages: batch.length }, 'batch transaction failed; retrying');
-        await delay(wait);
+        await delay(wait, this.stopping.signal);
       }
     }
   }
@@ -169,7 +175,7 @@ export class EventConsumer {
         persistent: true,
         headers: { ...message.properties.headers, 'x-dead-letter-reason': reason },
       });
-      await channel.waitForConfirms();
+      await withDeadline(channel.waitForConfirms(), DEAD_LETTER_CONFIRM_TIMEOUT_MS, () => new Error('RabbitMQ did not confirm the dead-lettered copy in time'));
       settle(delivery, (ackChannel, original) => ackChannel.ack(original));
     } catch (error) {
       this.logger.warn({ err: toError(error) }, 'dead-lettering failed; returning the message to the queue');

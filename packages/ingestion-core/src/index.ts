@@ -15,6 +15,7 @@ export * from './messaging/connection.js';
 export * from './messaging/envelope.js';
 export * from './messaging/topology.js';
 export * from './resilience/backoff.js';
+export * from './resilience/deadline.js';
 export * from './resilience/retry-until.js';
 export * from './errors/catalogue.js';
 export * from './lifecycle/shutdown.js';
