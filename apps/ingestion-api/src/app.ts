@@ -6,6 +6,7 @@ import type pg from 'pg';
 
 import { registerErrorHandlers } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
+import { sendProblem } from './http/problem.js';
 import type { GroupCommitWriter } from './ingest/group-commit.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -34,7 +35,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // The hook below answers during shutdown instead, with problem details and Retry-After.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
@@ -46,6 +48,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   registerErrorHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!options.isShuttingDown()) return;
+    reply.header('connection', 'close');
+    return sendProblem(request, reply, 'INGEST_NOT_READY', { detail: 'Not ready: shutting down; send the request to another instance.', retryAfterSeconds: 1 });
+  });
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
   registerEventRoutes(app, options.pool);
   registerReplayRoutes(app, options.pool);
