@@ -35,7 +35,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // The hook below answers during shutdown instead, with problem details and Retry-After.
+    // During shutdown the onRequest hook below sends a 503 with problem details and Retry-After instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

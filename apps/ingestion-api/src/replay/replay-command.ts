@@ -30,7 +30,7 @@ or the database failed, 2 for invalid options.`;
 /** Exit status of the command, as listed in the usage text. */
 export type ExitStatus = 0 | 1 | 2;
 
-/** Where the command writes its results and its errors. */
+/** Destination of the command's result lines and error lines. */
 export interface CommandOutput {
   info(line: string): void;
   error(line: string): void;
@@ -127,7 +127,7 @@ async function replayMatching(pool: pg.Pool, filter: ReplayFilter, batchSize: nu
     const result = await replayFailedEvents(pool, { ...filter, failedBefore: startedAt }, batchSize);
     for (const id of result.ids) output.info(`replayed ${id}`);
     total += result.ids.length;
-    // An empty batch with matches left means another replay holds those rows right now.
+    // An empty batch with matches left means another replay has those rows locked right now.
     if (result.remaining === 0 || result.ids.length === 0) {
       output.info(`replayed ${total} failed events; ${result.remaining} matching events left`);
       return 0;

@@ -1,7 +1,7 @@
 import { ContractViolation, LIMITS, pointerToken, type ValidationIssue } from '@ingestion/core';
 import { z } from 'zod';
 
-/** Which failed events a filtered replay picks. Every field that is set must match. */
+/** Filter of a replay of failed events. Every field that is set must match. */
 export interface ReplayFilter {
   readonly type?: string;
   /** Earliest receive time, inclusive. */
@@ -15,7 +15,7 @@ export interface ReplayFilter {
   readonly failedBefore?: Date;
 }
 
-/** Largest number of events one filtered replay request replays; the response says how many are left. */
+/** Maximum number of events one filtered replay request replays. The response reports how many are left. */
 export const REPLAY_MAX_LIMIT = 10_000;
 export const REPLAY_DEFAULT_LIMIT = 1_000;
 
@@ -29,7 +29,7 @@ const requestSchema = z
     limit: z.number().int().min(1).max(REPLAY_MAX_LIMIT).default(REPLAY_DEFAULT_LIMIT),
   })
   .refine((value) => value.type !== undefined || value.from !== undefined || value.to !== undefined, {
-    message: 'Set at least one of type, from and to; to replay every failed event, give a `from` before the oldest one.',
+    message: 'Set at least one of type, from and to. To replay every failed event, give a `from` before the oldest one.',
   })
   .refine((value) => value.from === undefined || value.to === undefined || value.from < value.to, {
     message: '`from` must be earlier than `to`.',

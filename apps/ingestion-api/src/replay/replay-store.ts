@@ -17,8 +17,8 @@ export interface FilteredReplayResult {
 
 /**
  * A replay puts a failed event back to `accepted` and queues a new delivery for it through the
- * outbox, with the event's current delivery_seq: a failed attempt already advanced that number, so
- * the new message is the one the worker expects next, and any older copy still counts as a duplicate.
+ * outbox, with the event's current delivery_seq. The failed attempt already advanced that number,
+ * so the new message is the one the worker expects next, and any older copy is still a duplicate.
  * Attempts start again from zero, so the replayed event gets WORKER_MAX_ATTEMPTS attempts of its
  * own. The error history in `errors` is kept, and its attempt numbers restart at 1.
  */
@@ -47,7 +47,7 @@ export function replayEvent(pool: pg.Pool, id: string): Promise<ReplayOutcome> {
 
 /**
  * Replays up to `limit` failed events that match the filter, oldest received first, and counts the
- * matching failed events left. Rows another replay holds are skipped, not waited for.
+ * matching failed events left. Rows that another replay has locked are skipped, not waited for.
  */
 export function replayFailedEvents(pool: pg.Pool, filter: ReplayFilter, limit: number): Promise<FilteredReplayResult> {
   const parameters = [filter.type ?? null, filter.from ?? null, filter.to ?? null, filter.failedBefore ?? null];

@@ -39,7 +39,7 @@ export const ERROR_CATALOGUE = {
     title: 'Database unavailable',
     fix: 'Retry after the number of seconds in the Retry-After header; the event was not stored.',
   },
-  INGEST_NOT_READY: { status: 503, title: 'Not ready', fix: 'Wait until PostgreSQL is reachable and the instance is not shutting down; the detail says which.' },
+  INGEST_NOT_READY: { status: 503, title: 'Not ready', fix: 'Wait until PostgreSQL is reachable and the instance is not shutting down. The detail names the reason.' },
   INGEST_INTERNAL_ERROR: { status: 500, title: 'Internal error', fix: 'Report the problem with the `instance` value; the server logged it.' },
 } as const satisfies Record<string, { status: number; title: string; fix: string }>;
 
