@@ -18,13 +18,13 @@ export interface LoadOptions {
   /** Requests sent per second at most; the load spreads over events.length / rate seconds or more. */
   readonly ratePerSecond: number;
   readonly concurrency: number;
-  /** A request without an answer after this long is aborted and counted as hung, in milliseconds. */
+  /** A request without a response after this long is aborted and counted as hung, in milliseconds. */
   readonly requestTimeoutMs: number;
-  /** Time after which an event still not answered 202 is given up, in milliseconds. */
+  /** Time after which the client gives up an event that still has no 202 response, in milliseconds. */
   readonly giveUpAfterMs: number;
 }
 
-/** What the load saw. Every event is resent, with the same body, until it is answered 202 or given up. */
+/** Counts of what the load saw. Every event is resent, with the same body, until it gets a 202 response or is given up. */
 export interface LoadReport {
   /** Internal event id per event index, from its 202 answer. */
   readonly acceptedIds: Map<number, string>;
@@ -51,7 +51,7 @@ export interface LoadReport {
 /** Plans `count` events under one client id prefix: every 10th is an invalid order, every 10th+5 fails once. */
 export function planEvents(run: string, count: number): PlannedEvent[] {
   return Array.from({ length: count }, (_, index) => {
-    const kind: EventKind = index % 10 === 9 ? 'invalid-order' : index % 10 === 5 ? 'flaky' : 'order';
+    const kind = eventKind(index);
     const event = {
       specversion: '1.0',
       id: `${run}-${index}`,
@@ -61,6 +61,12 @@ export function planEvents(run: string, count: number): PlannedEvent[] {
     };
     return { index, kind, body: JSON.stringify(event) };
   });
+}
+
+function eventKind(index: number): EventKind {
+  if (index % 10 === 9) return 'invalid-order';
+  if (index % 10 === 5) return 'flaky';
+  return 'order';
 }
 
 /** A load in progress: its report fills in while it runs, and `finished` resolves when every event was answered or given up. */

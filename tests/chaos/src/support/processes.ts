@@ -39,7 +39,7 @@ export class ProductProcess {
     this.log = createWriteStream(logPath, { flags: 'a' });
   }
 
-  /** Starts the process and waits until it is ready: an API answers /health/ready, a worker consumes. */
+  /** Starts the process and waits until it is ready: an API returns 200 on /health/ready, and a worker consumes. */
   static async start(name: string, kind: ProcessKind, env: Record<string, string>, logPath: string): Promise<ProductProcess> {
     const port = kind === 'api' ? await freePort() : 0;
     const product = new ProductProcess(name, kind, port, env, logPath);

@@ -25,7 +25,7 @@ export interface ScenarioOptions {
   fault(cluster: Cluster, load: RunningLoad): Promise<FaultOutcome>;
 }
 
-/** A client waits this long for an answer before the request counts as hung, in milliseconds. */
+/** A client waits this long for a response before the request counts as hung, in milliseconds. */
 const REQUEST_TIMEOUT_MS = 20_000;
 
 /**

@@ -11,11 +11,11 @@ const SETTLE_TIMEOUT_MS = 120_000;
 
 /** What the database and the dead-letter queue hold once the pipeline settled. */
 export interface Findings {
-  /** Events answered 202, each counted once. */
+  /** Events with a 202 response, each counted once. */
   readonly accepted: number;
   readonly processed: number;
   readonly failed: number;
-  /** Events answered 202 that should have been processed and were not, or should have failed and did not. */
+  /** Events with a 202 response that should have been processed and were not, or should have failed and did not. */
   readonly wrongStatus: string[];
   /** example_orders rows in total. */
   readonly orderEffects: number;
@@ -33,9 +33,10 @@ export interface Findings {
 }
 
 /**
- * Waits until the pipeline settled, then checks every event answered 202: valid orders and flaky
- * events processed, invalid orders failed; one example_orders row per valid order and none for the
- * rest; the dead-letter queue holding exactly the invalid orders.
+ * Waits until the pipeline settled, then checks every event with a 202 response. Valid orders and
+ * flaky events must be processed and invalid orders failed. Each valid order must have one
+ * example_orders row and every other event none, and the dead-letter queue must contain exactly the
+ * invalid orders.
  */
 export async function inspect(cluster: Cluster, events: readonly PlannedEvent[], load: LoadReport): Promise<Findings> {
   const { pool } = cluster;
@@ -96,7 +97,7 @@ export async function inspect(cluster: Cluster, events: readonly PlannedEvent[],
   };
 }
 
-/** Waits until the dead-letter queue holds at least `expected` messages, then takes all of them; returns their event ids. */
+/** Waits until the dead-letter queue contains at least `expected` messages, then takes all of them and returns their event ids. */
 async function drainDeadLetterQueue(cluster: Cluster, expected: number): Promise<string[]> {
   const connection = await amqplib.connect(cluster.environment.rabbitmqUrl);
   try {
@@ -133,7 +134,7 @@ export function printReport(scenario: string, did: readonly string[], load: Load
   console.log(lines.join('\n'));
 }
 
-/** The checks every scenario ends with. */
+/** Asserts the guarantees that every scenario checks at its end. */
 export function assertGuarantees(load: LoadReport, findings: Findings, eventsSent: number): void {
   assert.equal(load.givenUp, 0, 'some events were never answered 202');
   assert.equal(load.hung, 0, 'some requests hung until the client timed out');
