@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { createIsolatedEnvironment, startService, waitFor, type IsolatedEnvironment, type ServiceProcess } from '@ingestion/core/testing';
 import pg from 'pg';
 
-const webhooks = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const API_ENTRY = `${root}apps/ingestion-api/dist/src/main.js`;
-const WORKER_ENTRY = `${root}apps/processor-worker/dist/src/main.js`;
+import { API_ENTRY, WORKER_ENTRY } from './support/entry-points.js';
+import { freePort } from './support/ports.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+const webhooks = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 
 describe('pipeline with real GitHub webhook payloads', () => {
   let environment: IsolatedEnvironment;
