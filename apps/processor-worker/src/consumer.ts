@@ -129,9 +129,9 @@ export class EventConsumer {
 
   /**
    * Processes a batch, retrying with backoff while the database is unreachable, then settles its
-   * messages. A batch that keeps failing for another reason (a bug, a constraint a handler's data
-   * breaks outside its savepoint) is split into single messages, and a single message that keeps
-   * failing is dead-lettered, so that one bad message cannot stall the consumer.
+   * messages. A batch that keeps failing for another reason, such as a deferred constraint that fails
+   * at commit, is split into single messages. A single message that still fails has its event marked
+   * failed, so one bad message cannot stall the consumer.
    */
   private async runBatch(batch: Delivery[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {

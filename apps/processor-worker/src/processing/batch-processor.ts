@@ -17,7 +17,7 @@ import type { HandlerRegistry } from '../handlers/registry.js';
 import { lockEvents, markFailed, markProcessed, scheduleRetry, type LockedEvent } from './event-outcomes.js';
 import { SavepointClient } from './savepoint-client.js';
 
-/** What the consumer does with a message once its batch committed. */
+/** Action the consumer takes on a message once its batch committed. */
 export type Verdict = { readonly action: 'ack' } | { readonly action: 'dead-letter'; readonly reason: string };
 
 export interface ProcessorOptions {

@@ -42,7 +42,7 @@ const environmentSchema = z.object({
   GROUP_COMMIT_WINDOW_MS: integer(0, 100).default(2),
   /** Maximum number of events written by one group-commit transaction. */
   GROUP_COMMIT_MAX_EVENTS: integer(1, 10_000).default(500),
-  /** Maximum number of events waiting for a group commit before the API answers 503. */
+  /** Maximum number of events waiting for a group commit before the API rejects requests with 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /** Time after which a request waiting for its database commit fails with 503. */
   INGEST_COMMIT_TIMEOUT_MS: integer(100, 120_000).default(5_000),
