@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
 import { createLogger, createPool, toMessage, withDeadline, withTransaction, type EventEnvelope } from '@ingestion/core';
-import { waitFor } from '@ingestion/core/testing';
+import { startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
 import amqplib, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 
 import { claimOutboxRows } from '../src/relay/outbox-store.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
-import { startWorker, type WorkerProcess } from './support/worker-process.js';
 
 const TEST_HANDLERS = fileURLToPath(new URL('./support/test-handlers.js', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL('../../../processor-worker/dist/src/main.js', import.meta.url));
 
 interface EventStatusBody {
   status: string;
@@ -26,19 +26,24 @@ interface EventStatusBody {
  */
 describe('delivery guarantees', () => {
   let harness: ApiHarness;
-  let worker: WorkerProcess;
+  let worker: ServiceProcess;
   let connection: ChannelModel;
   let channel: ConfirmChannel;
 
   before(async () => {
     harness = await startApiHarness('delivery', { RELAY_POLL_INTERVAL_MS: '100' });
     await harness.services.pool.query('CREATE TABLE test_effects (event_id uuid NOT NULL); CREATE TABLE test_fixed (type text PRIMARY KEY)');
-    worker = await startWorker({
+    worker = startService(WORKER_ENTRY, {
       ...harness.environment.env,
+      LOG_LEVEL: 'info',
       WORKER_HANDLER_MODULES: TEST_HANDLERS,
       WORKER_MAX_ATTEMPTS: '3',
       WORKER_RETRY_BASE_DELAY_MS: '300',
       WORKER_RETRY_MAX_DELAY_MS: '600',
+    });
+    await waitFor('the worker to consume', async () => {
+      if (worker.child.exitCode !== null) throw new Error(`The worker exited with code ${worker.child.exitCode}: ${worker.output()}`);
+      return worker.output().includes('"msg":"consuming"') || undefined;
     });
     connection = await amqplib.connect(harness.environment.rabbitmqUrl);
     channel = await connection.createConfirmChannel();

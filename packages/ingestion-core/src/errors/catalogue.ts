@@ -27,7 +27,7 @@ export const ERROR_CATALOGUE = {
     fix: 'Only a failed event can be replayed; read its status with GET /Ingestion/events/{id}.',
   },
   INGEST_BODY_TOO_LARGE: { status: 413, title: 'Body too large', fix: 'Send a smaller body, or split a batch into several requests.' },
-  INGEST_BATCH_TOO_LARGE: { status: 413, title: 'Batch holds too many events', fix: 'Split the batch into several requests.' },
+  INGEST_BATCH_TOO_LARGE: { status: 413, title: 'Batch has too many events', fix: 'Split the batch into several requests.' },
   INGEST_MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
     title: 'Unsupported media type',

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { waitFor } from '@ingestion/core/testing';
+import { startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
 
 /** Root of the repository, from tests/chaos/dist/src/support/. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -17,16 +17,16 @@ const ENTRY_POINTS = {
 export type ProcessKind = keyof typeof ENTRY_POINTS;
 
 /**
- * One API or worker process of the product, started with `node` on its compiled entry point. Its
- * JSON log lines go to a file and are kept in memory, so a scenario can wait for a log message.
+ * One API or worker process of the product, started with `node` on its compiled entry point and
+ * restartable on the same port. Its log lines go to a file, and their messages are kept, so that a
+ * scenario can wait for a log message.
  */
 export class ProductProcess {
   readonly name: string;
   readonly kind: ProcessKind;
   /** Port of an API process; 0 for a worker. */
   readonly port: number;
-  private child: ChildProcess | undefined;
-  private exit: Promise<number | null> = Promise.resolve(null);
+  private service: ServiceProcess | undefined;
   private readonly messages: string[] = [];
   private readonly env: Record<string, string>;
   private readonly log: WriteStream;
@@ -52,28 +52,27 @@ export class ProductProcess {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.service?.child.pid;
   }
 
   /** True while the process runs; false after it exited for any reason. */
   get isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    const child = this.service?.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** Exit code of the last run, or null while it runs or when a signal ended it. */
   get exitCode(): number | null {
-    return this.child?.exitCode ?? null;
+    return this.service?.child.exitCode ?? null;
   }
 
   /** Starts the process again (after a kill) with the same environment and port. */
   async restart(): Promise<void> {
-    const env = { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' };
     const consumingBefore = this.logged('consuming');
-    const child = spawn(process.execPath, [ENTRY_POINTS[this.kind]], { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stderr.pipe(this.log, { end: false });
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    const service = startService(join(REPOSITORY_ROOT, ENTRY_POINTS[this.kind]), { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' });
+    this.service = service;
+    service.child.stderr!.pipe(this.log, { end: false });
+    createInterface({ input: service.child.stdout! }).on('line', (line) => {
       this.log.write(`${line}\n`);
       this.messages.push(messageOf(line));
     });
@@ -87,26 +86,17 @@ export class ProductProcess {
 
   /** Sends SIGKILL and waits until the process is gone. */
   async kill(): Promise<void> {
-    if (!this.isRunning) return;
-    this.child!.kill('SIGKILL');
-    await this.exit;
+    await this.service?.stop('SIGKILL');
   }
 
   /** Sends SIGTERM and returns the exit code, or null when a signal ended the process. */
   async terminate(): Promise<number | null> {
-    if (!this.isRunning) return this.exitCode;
-    this.child!.kill('SIGTERM');
-    return this.exit;
+    return (await this.service?.stop('SIGTERM')) ?? null;
   }
 
   /** Stops the process for good at the end of a scenario: SIGTERM, then SIGKILL after `graceMs`. */
   async close(graceMs = 10_000): Promise<void> {
-    if (this.isRunning) {
-      this.child!.kill('SIGTERM');
-      const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
-      await this.exit;
-      clearTimeout(timer);
-    }
+    await this.service?.stop('SIGTERM', graceMs);
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
 
