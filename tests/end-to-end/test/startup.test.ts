@@ -64,11 +64,9 @@ describe('process start-up', () => {
       const response = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
       return response?.ok ? true : undefined;
     });
-    // Ingestion needs only PostgreSQL, so the API stays ready and reports the broker as down.
-    const readyWithoutBroker = await fetch(`http://127.0.0.1:${port}/health/ready`);
-    assert.equal(readyWithoutBroker.status, 200, 'not ready while only RabbitMQ is down');
-    const { checks } = (await readyWithoutBroker.json()) as { checks: { broker: boolean } };
-    assert.equal(checks.broker, false);
+    const notReady = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    assert.equal(notReady.status, 503, 'ready without RabbitMQ');
+    assert.match(((await notReady.json()) as { detail: string }).detail, /RabbitMQ is unreachable/);
 
     const accepted = await fetch(`http://127.0.0.1:${port}/Ingestion/ingest`, {
       method: 'POST',

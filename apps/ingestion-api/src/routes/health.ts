@@ -23,10 +23,10 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
       broker: options.broker.isConnected,
       shuttingDown: options.isShuttingDown(),
     };
-    // Ingestion needs only PostgreSQL: while RabbitMQ is down events wait in the outbox, so the API
-    // stays ready and reports the broker in `checks` for monitoring.
-    if (checks.database && !checks.shuttingDown) return { status: 'ready', checks };
-    const down = [!checks.database && 'PostgreSQL is unreachable', checks.shuttingDown && 'shutting down'];
+    // Ready means every dependency is reachable. While only RabbitMQ is down the API still accepts
+    // events into the outbox, so route traffic on /health/live if that should continue then.
+    if (checks.database && checks.broker && !checks.shuttingDown) return { status: 'ready', checks };
+    const down = [!checks.database && 'PostgreSQL is unreachable', !checks.broker && 'RabbitMQ is unreachable', checks.shuttingDown && 'shutting down'];
     reply.header('cache-control', 'no-store');
     return sendProblem(request, reply, 'INGEST_NOT_READY', { detail: `Not ready: ${down.filter(Boolean).join(', ')}.`, retryAfterSeconds: 5 });
   });
