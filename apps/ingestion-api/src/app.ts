@@ -4,12 +4,15 @@ import type { BrokerConnection, Logger } from '@ingestion/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
+import { registerAuthentication, type AuthenticationOptions } from './auth/authentication.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerSchemaCompilers } from './http/validation.js';
 import type { GroupCommitWriter } from './ingest/group-commit.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
-import { EVENTS_PATH, registerIngestRoutes } from './routes/ingest.js';
+import { BATCH_PATH, EVENTS_PATH, INGEST_PATH, registerIngestRoutes } from './routes/ingest.js';
 
 export interface AppOptions {
   readonly pool: pg.Pool;
@@ -20,13 +23,14 @@ export interface AppOptions {
   readonly batchMaxEvents: number;
   readonly commitTimeoutMs: number;
   readonly isShuttingDown: () => boolean;
+  readonly authentication: AuthenticationOptions;
 }
 
-/** Media types the ingest endpoints accept; the body reaches the route as raw bytes. */
-const JSON_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
+/** Version published in the OpenAPI document. */
+const API_VERSION = '1.0.0';
 
-/** Builds the HTTP API: routes, body parsing and problem details for every error. */
-export function buildApp(options: AppOptions): FastifyInstance {
+/** Builds the HTTP API: authentication, routes, body parsing, the API reference and problem details for every error. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -38,21 +42,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
-  // The ingest contract parses bodies itself, because it must keep the exact bytes of `data`.
+  // The ingest contract parses bodies itself, because it must keep the exact bytes of `data`, and binary
+  // mode takes data of any media type. Each route decides which media types it accepts (415 otherwise).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => {
     done(null, body);
   });
 
   registerErrorHandlers(app);
+  registerSchemaCompilers(app);
+  registerAuthentication(app, options.authentication);
+  await registerOpenApi(app, API_VERSION);
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
   registerEventRoutes(app, options.pool);
   registerHealthRoutes(app, { pool: options.pool, broker: options.broker, isShuttingDown: options.isShuttingDown });
 
-  registerMethodNotAllowed(app, '/Ingestion/ingest', ['POST']);
-  registerMethodNotAllowed(app, '/Ingestion/ingest/batch', ['POST']);
+  registerMethodNotAllowed(app, INGEST_PATH, ['POST']);
+  registerMethodNotAllowed(app, BATCH_PATH, ['POST']);
   registerMethodNotAllowed(app, `${EVENTS_PATH}/:id`, ['GET']);
   registerMethodNotAllowed(app, '/health/live', ['GET']);
   registerMethodNotAllowed(app, '/health/ready', ['GET']);
+  registerMethodNotAllowed(app, '/openapi.json', ['GET']);
   return app;
 }
