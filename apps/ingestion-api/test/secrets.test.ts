@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
+
+const API_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+/** A process of the real API with its output collected, to check what it logs. */
+function startApi(env: Record<string, string>) {
+  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    output: () => output,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('secrets in logs and responses', () => {
+  let environment: IsolatedEnvironment;
+  const databasePassword = `db-pass-${randomBytes(8).toString('hex')}`;
+  const bootstrapKey = `boot-${randomBytes(32).toString('base64url')}`;
+  const unknownKey = `ik_${randomBytes(32).toString('base64url')}`;
+  let databaseUrl: string;
+
+  before(async () => {
+    environment = await createIsolatedEnvironment('secrets');
+    // The test server trusts local connections, so any password connects; it only has to stay out of the output.
+    const url = new URL(environment.databaseUrl);
+    url.password = databasePassword;
+    databaseUrl = url.toString();
+  });
+  after(() => environment?.cleanup());
+
+  it('keeps keys and passwords out of logs and responses', async () => {
+    const api = startApi({
+      ...environment.env,
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'trace',
+      AUTH_BOOTSTRAP_KEY: bootstrapKey,
+    });
+    try {
+      const port = await waitFor('the API to listen', async () => /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(api.output())?.[1], 30_000);
+      const base = `http://127.0.0.1:${port}`;
+      const post = (authorization: string, body = '{"type":"secret.check"}') =>
+        fetch(`${base}/Ingestion/ingest`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+
+      const accepted = await post(`Bearer ${bootstrapKey}`);
+      assert.equal(accepted.status, 202);
+      const rejected = await post(`Bearer ${unknownKey}`);
+      assert.equal(rejected.status, 401);
+      const invalid = await post(`Bearer ${bootstrapKey}`, '{"type":');
+      assert.equal(invalid.status, 400);
+      const responses = (await Promise.all([rejected.text(), invalid.text()])).join('\n');
+      assert.ok(!responses.includes(bootstrapKey) && !responses.includes(unknownKey), 'a key appeared in a response');
+    } finally {
+      await api.stop();
+    }
+    const output = api.output();
+    assert.match(output, /bootstrap API key registered/);
+    assert.match(output, /request rejected/);
+    for (const [name, secret] of [['bootstrap key', bootstrapKey], ['unknown key', unknownKey], ['database password', databasePassword]] as const) {
+      assert.ok(!output.includes(secret), `the ${name} appeared in the log`);
+    }
+    assert.ok(!output.includes('guest:guest@'), 'the RabbitMQ credentials appeared in the log');
+  });
+
+  it('keeps passwords out of configuration errors', async () => {
+    const api = startApi({ ...environment.env, DATABASE_URL: databaseUrl.replace('postgres://', 'mysql://'), PORT: 'eighty' });
+    assert.equal(await api.exited, 1);
+    assert.match(api.output(), /DATABASE_URL/);
+    assert.match(api.output(), /PORT/);
+    assert.ok(!api.output().includes(databasePassword), 'the database password appeared in the error');
+  });
+});
