@@ -117,8 +117,8 @@ function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
 
-/** Pattern of extension names that are not standard attributes, for the `patternProperties` of the event schema. */
-const EXTENSION_PROPERTY_PATTERN = `^(?!(?:${[...STANDARD_ATTRIBUTES, 'data'].join('|')})$)[a-z0-9]{1,${LIMITS.extensionNameMaxLength}}$`;
+/** Names a member of an event may have: an extension name, which also covers the standard names, or data_base64. */
+const MEMBER_NAME_PATTERN = `^([a-z0-9]{1,${LIMITS.extensionNameMaxLength}}|data_base64)$`;
 
 /**
  * Schema of one event in JSON: structured mode (`strict`: specversion, id and source required) or the
@@ -141,8 +141,11 @@ export function eventSchema(strict: boolean): TSchema {
       data_base64: Type.Optional(rules.data_base64.schema),
     },
     {
-      patternProperties: { [EXTENSION_PROPERTY_PATTERN]: rules.extension.schema },
-      additionalProperties: false,
+      // Members not listed above are extensions. (@fastify/swagger rewrites patternProperties, so the
+      // extension rule is split into a name pattern and a value schema.)
+      propertyNames: { pattern: MEMBER_NAME_PATTERN },
+      additionalProperties: rules.extension.schema,
+      not: { required: ['data', 'data_base64'] },
       maxProperties: STANDARD_ATTRIBUTES.length + 2 + LIMITS.maxExtensions,
       description: strict
         ? 'A CloudEvent in the JSON event format (structured content mode).'
