@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** What a key may do: `ingest` posts events, `read` reads their status, `admin` replays events and manages keys. */
+/** Permissions of a key: `ingest` posts events, `read` reads their status, `admin` replays events and manages keys. */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -36,7 +36,7 @@ export function authenticationOptions(config: Config, pool: pg.Pool): Authentica
   };
 }
 
-/** Longest bearer token looked up; keys made by this API have 46 characters. */
+/** Maximum length of a bearer token that is looked up; keys made by this API have 46 characters. */
 const MAX_TOKEN_LENGTH = 512;
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
 const POLICY = 'per-key';

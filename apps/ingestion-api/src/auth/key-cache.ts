@@ -7,7 +7,7 @@ import { findActiveApiKey } from './key-store.js';
 const MAX_ENTRIES = 10_000;
 
 /**
- * Looks up API keys by hash, remembering each answer (found or not) for `ttlMs`, so that a busy client
+ * Looks up API keys by hash and caches each result (found or not) for `ttlMs`, so that a busy client
  * costs one database query per TTL instead of one per request. A revoked key stops working within `ttlMs`.
  */
 export class ApiKeyCache {

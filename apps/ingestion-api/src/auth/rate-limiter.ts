@@ -13,7 +13,7 @@ const WINDOW_MS = WINDOW_SECONDS * 1000;
 /**
  * Per-key request quota over fixed one-minute windows, kept in this process's memory.
  * NOTE: each API process counts on its own, so N instances behind a load balancer let a key make up to
- * N times its limit; a shared counter (PostgreSQL or Redis) would be needed for one global quota.
+ * N times its limit. One global quota would need a shared counter, in PostgreSQL or Redis.
  */
 export class FixedWindowRateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();

@@ -31,7 +31,7 @@ export const ProblemSchema = Type.Object(
   { description: 'Problem details (RFC 9457).' },
 );
 
-/** A response whose body is problem details, for the given status. */
+/** Describes a response whose body is problem details. */
 export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };
 }

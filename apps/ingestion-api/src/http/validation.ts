@@ -13,9 +13,9 @@ export class ParameterError extends Error {
 }
 
 /**
- * Compiles route schemas with TypeBox. Path and query parameters are validated here; bodies and headers
- * are not, because the ingest contract reads them from the raw bytes with the same attribute schemas.
- * Responses are serialised with JSON.stringify, so response schemas only document.
+ * Compiles route schemas with TypeBox and validates path and query parameters with them. Bodies and
+ * headers are not validated here, because the ingest contract reads them from the raw bytes with the
+ * same attribute schemas. Responses are serialised with JSON.stringify, so response schemas only document.
  */
 export function registerSchemaCompilers(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {

@@ -32,8 +32,8 @@ export function registerEventRoutes(app: FastifyInstance, pool: pg.Pool): void {
 
 /**
  * Serialises an event for the status endpoint. JSON data is copied into the document as the
- * bytes that were sent, so numbers, strings and key order come back exactly as they went in;
- * text data that is valid UTF-8 is returned as a JSON string, and other data as `data_base64`.
+ * bytes that were sent, so numbers, strings and key order come back exactly as they went in.
+ * Text data that is valid UTF-8 is returned as a JSON string, and other data as `data_base64`.
  */
 export function serializeEvent(event: EventRecord): string {
   const fields = {

@@ -23,7 +23,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Builds a NewEvent from a binary-mode request. The body is the data, stored byte for byte with the
- * Content-Type as its content type; a JSON content type requires the body to be valid JSON, so that the
+ * Content-Type as its content type. With a JSON content type the body must be valid JSON, so that the
  * status endpoint can return it inside a JSON document unchanged.
  */
 export function eventFromBinary(message: BinaryMessage): NewEvent {

@@ -7,12 +7,12 @@ import { toNewEvent } from './new-event.js';
 import { ContractViolation, pointerToken, type ValidationIssue } from './validation-issue.js';
 
 /**
- * How strictly an event in JSON is read: `cloudevents` is the structured content mode, where
- * specversion, id and source are required; `json` is plain `application/json`, where they default.
+ * Strictness with which an event in JSON is read. `cloudevents` is the structured content mode, where
+ * specversion, id and source are required. `json` is plain `application/json`, where they default.
  */
 export type EventFormat = 'cloudevents' | 'json';
 
-/** Where in a request body an event sits and how it is read, so that every JSON Pointer names the right place. */
+/** Position of an event in a request body, so that every JSON Pointer names the right place, and its format. */
 export interface EventLocation {
   readonly pointerPrefix: string;
   readonly format: EventFormat;

@@ -1,5 +1,5 @@
 /**
- * Limits of the ingest contract. docs/api.md lists each with the status code it causes; the body size
+ * Limits of the ingest contract. docs/errors.md lists each with the status code it causes. The body size
  * and the events per batch are configuration (INGEST_BODY_LIMIT_BYTES, INGEST_BATCH_MAX_EVENTS).
  */
 export const LIMITS = {

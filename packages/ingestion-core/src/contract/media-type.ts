@@ -3,7 +3,7 @@ export function mediaTypeEssence(contentType: string): string {
   return contentType.split(';', 1)[0]!.trim().toLowerCase();
 }
 
-/** Whether a media type is JSON, by the rule CloudEvents uses for `datacontenttype`. */
+/** Returns whether a media type is JSON, by the rule CloudEvents uses for `datacontenttype`. */
 export function isJsonMediaType(contentType: string): boolean {
   const essence = mediaTypeEssence(contentType);
   return essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
