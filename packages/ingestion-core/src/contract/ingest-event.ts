@@ -42,7 +42,7 @@ export function eventFromStructured(value: unknown, text: string, location: Even
     }
     if (checkAttribute(name, object[name], { pointer: at(name), label: name }, issues)) attributes.set(name, object[name] as string);
   }
-  const extensions = readExtensions(object, issues, at);
+  const extensions = readExtensions(object, issues, at, prefix);
   const data = readData(object, text, attributes.get('datacontenttype'), issues, at);
 
   if (issues.length > 0) throw new ContractViolation('INGEST_VALIDATION_FAILED', issues);
@@ -62,7 +62,7 @@ export function eventFromStructured(value: unknown, text: string, location: Even
 
 type PointerOf = (name: string) => string;
 
-function readExtensions(object: Record<string, unknown>, issues: ValidationIssue[], at: PointerOf) {
+function readExtensions(object: Record<string, unknown>, issues: ValidationIssue[], at: PointerOf, eventPointer: string) {
   const extensions: Record<string, string | number | boolean> = {};
   let count = 0;
   for (const [name, value] of Object.entries(object)) {
@@ -78,7 +78,7 @@ function readExtensions(object: Record<string, unknown>, issues: ValidationIssue
     }
   }
   if (count > LIMITS.maxExtensions) {
-    issues.push({ pointer: at(''), detail: `An event may carry at most ${LIMITS.maxExtensions} extension attributes; this one has ${count}.` });
+    issues.push({ pointer: eventPointer, detail: `An event may carry at most ${LIMITS.maxExtensions} extension attributes; this one has ${count}.` });
   }
   return extensions;
 }
