@@ -12,6 +12,7 @@ import { registerSchemaCompilers } from './http/validation.js';
 import type { GroupCommitWriter } from './ingest/group-commit.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerProblemRoutes } from './routes/problems.js';
 import { BATCH_PATH, EVENTS_PATH, INGEST_PATH, registerIngestRoutes } from './routes/ingest.js';
 
 export interface AppOptions {
@@ -55,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app, API_VERSION);
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
   registerEventRoutes(app, options.pool);
+  registerProblemRoutes(app);
   registerHealthRoutes(app, { pool: options.pool, broker: options.broker, isShuttingDown: options.isShuttingDown });
 
   registerMethodNotAllowed(app, INGEST_PATH, ['POST']);

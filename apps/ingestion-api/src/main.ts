@@ -32,9 +32,7 @@ async function main(config: Config): Promise<void> {
       logger,
       () => relay?.wake(),
     );
-    if (config.AUTH_BOOTSTRAP_KEY !== undefined) {
-      await registerBootstrapKey(services.pool, config.AUTH_BOOTSTRAP_KEY, config.AUTH_BOOTSTRAP_KEY_SCOPES, logger);
-    }
+    await registerBootstrapKey(services.pool, config, logger);
     const app = await buildApp({
       pool: services.pool,
       broker: services.broker,

@@ -8,7 +8,8 @@ import { createLogger } from '@ingestion/core';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
 import { authenticationOptions, registerAuthentication, requireScope } from '../src/auth/authentication.js';
-import { hashApiKey } from '../src/auth/api-key.js';
+import { registerBootstrapKey } from '../src/auth/bootstrap-key.js';
+import { generateApiKey, hashApiKey } from '../src/auth/api-key.js';
 import { registerErrorHandlers } from '../src/http/error-handler.js';
 import { createTestKey } from './support/api-keys.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
@@ -120,6 +121,16 @@ describe('API keys', () => {
     assert.ok(retryAfter >= 1, `Retry-After ${retryAfter}`);
     assert.ok(retryAfter <= 60, `Retry-After ${retryAfter}`);
     assert.equal(await countEvents(), before + 3);
+  });
+
+  it('registers the bootstrap key once', async () => {
+    const key = generateApiKey();
+    const config = { ...harness.config, AUTH_BOOTSTRAP_KEY: key, AUTH_BOOTSTRAP_KEY_SCOPES: 'ingest' };
+    await registerBootstrapKey(harness.services.pool, config, createLogger('test', 'silent'));
+    await registerBootstrapKey(harness.services.pool, config, createLogger('test', 'silent'));
+    const stored = await harness.services.pool.query('SELECT scopes FROM api_keys WHERE key_hash = $1', [hashApiKey(key)]);
+    assert.deepEqual(stored.rows, [{ scopes: ['ingest'] }]);
+    assert.equal((await ingest({ authorization: `Bearer ${key}` })).statusCode, 202);
   });
 
   it('leaves health checks and the API reference open', async () => {

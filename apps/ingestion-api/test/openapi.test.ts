@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ContractViolation, eventFromStructured, parseJsonBody } from '@ingestion/core';
+import { ContractViolation, ERROR_CATALOGUE, eventFromStructured, parseJsonBody } from '@ingestion/core';
 import Schema from 'typebox/schema';
 
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
@@ -54,7 +54,14 @@ describe('API reference', () => {
 
   it('publishes OpenAPI 3.1 with every route and bearer keys', () => {
     assert.equal(document.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(document.paths).sort(), ['/Ingestion/events/{id}', '/Ingestion/ingest', '/Ingestion/ingest/batch', '/health/live', '/health/ready']);
+    assert.deepEqual(Object.keys(document.paths).sort(), [
+      '/Ingestion/events/{id}',
+      '/Ingestion/ingest',
+      '/Ingestion/ingest/batch',
+      '/health/live',
+      '/health/ready',
+      '/problems/{type}',
+    ]);
     assert.deepEqual(document.components.securitySchemes['apiKey'], {
       type: 'http',
       scheme: 'bearer',
@@ -75,6 +82,14 @@ describe('API reference', () => {
     for (const body of SAMPLES) {
       assert.equal(validator.Check(JSON.parse(body)), acceptedByContract(body), body);
     }
+  });
+
+  it('resolves the type of a problem to its catalogue entry', async () => {
+    const problem = await harness.app.inject({ method: 'POST', url: '/Ingestion/ingest' });
+    const { type } = problem.json() as { type: string };
+    const entry = await harness.app.inject({ method: 'GET', url: type });
+    assert.equal(entry.statusCode, 200);
+    assert.deepEqual(entry.json(), { code: 'INGEST_API_KEY_MISSING', ...ERROR_CATALOGUE.INGEST_API_KEY_MISSING });
   });
 
   it('serves the browsable reference from the API itself', async () => {

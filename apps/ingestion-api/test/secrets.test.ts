@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
@@ -31,15 +34,21 @@ describe('secrets in logs and responses', () => {
   const bootstrapKey = `boot-${randomBytes(32).toString('base64url')}`;
   const unknownKey = `ik_${randomBytes(32).toString('base64url')}`;
   let databaseUrl: string;
+  let keyFolder: string;
 
   before(async () => {
     environment = await createIsolatedEnvironment('secrets');
+    keyFolder = await mkdtemp(join(tmpdir(), 'ingestion-secrets-'));
+    await writeFile(join(keyFolder, 'bootstrap-key'), `${bootstrapKey}\n`, { mode: 0o600 });
     // The test server trusts local connections, so any password connects; it only has to stay out of the output.
     const url = new URL(environment.databaseUrl);
     url.password = databasePassword;
     databaseUrl = url.toString();
   });
-  after(() => environment?.cleanup());
+  after(async () => {
+    await rm(keyFolder, { recursive: true, force: true });
+    await environment?.cleanup();
+  });
 
   it('keeps keys and passwords out of logs and responses', async () => {
     const api = startApi({
@@ -48,7 +57,7 @@ describe('secrets in logs and responses', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'trace',
-      AUTH_BOOTSTRAP_KEY: bootstrapKey,
+      AUTH_BOOTSTRAP_KEY_FILE: join(keyFolder, 'bootstrap-key'),
     });
     try {
       const port = await waitFor('the API to listen', async () => /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(api.output())?.[1], 30_000);

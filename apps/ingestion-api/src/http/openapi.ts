@@ -29,6 +29,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'ingest', description: 'Needs the ingest scope.' },
         { name: 'events', description: 'Needs the read scope.' },
         { name: 'health', description: 'Public.' },
+        { name: 'errors', description: 'Public.' },
       ],
     },
   });

@@ -15,7 +15,7 @@ export interface HealthOptions {
 const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
-  const open = { config: { public: true }, schema: { tags: ['health'] } };
+  const open = { config: { public: true }, schema: { tags: ['health'], security: [] } };
   app.get('/health/live', { ...open, schema: { ...open.schema, summary: 'Liveness: the process runs' } }, async () => ({ status: 'ok' }));
 
   app.get('/health/ready', { ...open, schema: { ...open.schema, summary: 'Readiness: PostgreSQL and RabbitMQ are reachable' } }, async (request, reply) => {

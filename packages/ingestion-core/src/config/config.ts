@@ -85,6 +85,8 @@ const environmentSchema = z.object({
    * has a first key. At least 32 characters; generate it with `openssl rand -base64 32`.
    */
   AUTH_BOOTSTRAP_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** File that contains AUTH_BOOTSTRAP_KEY, such as a Docker or Kubernetes secret; used when AUTH_BOOTSTRAP_KEY is unset. */
+  AUTH_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
   /** Comma-separated scopes of AUTH_BOOTSTRAP_KEY: ingest, read, admin. */
   AUTH_BOOTSTRAP_KEY_SCOPES: z.string().regex(/^(ingest|read|admin)(,(ingest|read|admin))*$/, 'must be a comma-separated list of ingest, read, admin').default('ingest,read,admin'),
   /** How long the API trusts a key looked up in the database; a revoked key is refused within this time. */
