@@ -27,7 +27,7 @@ async function readKeyFile(path: string | undefined): Promise<string | undefined
   try {
     key = (await readFile(path, 'utf8')).trim();
   } catch (error) {
-    throw new ConfigurationError(`AUTH_BOOTSTRAP_KEY_FILE: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigurationError(`AUTH_BOOTSTRAP_KEY_FILE: failed to read ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (key.length < MIN_KEY_LENGTH) throw new ConfigurationError(`AUTH_BOOTSTRAP_KEY_FILE: the key in ${path} must be at least ${MIN_KEY_LENGTH} characters`);
   return key;

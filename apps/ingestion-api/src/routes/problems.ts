@@ -15,8 +15,8 @@ const ProblemTypeSchema = Type.Object({
 });
 
 /**
- * Makes the `type` URI of every problem response resolvable (RFC 9457 recommends it): GET on it returns
- * the catalogue entry of the code. Public, like the rest of the API reference.
+ * Makes the `type` URI of every problem response resolvable, so that it documents the problem type:
+ * GET on it returns the catalogue entry of the code. Public, like the rest of the API reference.
  */
 export function registerProblemRoutes(app: FastifyInstance): void {
   const codesByType = new Map(Object.keys(ERROR_CATALOGUE).map((code) => [problemTypeUri(code as ErrorCode), code as ErrorCode]));
