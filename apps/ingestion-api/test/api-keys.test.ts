@@ -23,7 +23,7 @@ describe('API keys', () => {
   let harness: ApiHarness;
 
   before(async () => {
-    harness = await startApiHarness('keys', { RELAY_ENABLED: 'false', AUTH_CACHE_TTL_MS: '0' });
+    harness = await startApiHarness('keys', { RELAY_ENABLED: 'false', AUTH_DISABLED: 'false', AUTH_CACHE_TTL_MS: '0' });
   });
   after(() => harness?.close());
 

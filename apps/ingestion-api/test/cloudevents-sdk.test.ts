@@ -26,7 +26,7 @@ describe('CloudEvents SDK client', () => {
   let authorization: string;
 
   before(async () => {
-    harness = await startApiHarness('sdk', { RELAY_ENABLED: 'false' });
+    harness = await startApiHarness('sdk', { RELAY_ENABLED: 'false', AUTH_DISABLED: 'false' });
     await harness.app.listen({ host: '127.0.0.1', port: 0 });
     const address = harness.app.server.address() as { port: number };
     url = `http://127.0.0.1:${address.port}/Ingestion/ingest`;

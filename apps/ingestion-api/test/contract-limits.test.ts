@@ -84,7 +84,6 @@ describe('contract limits', () => {
   before(async () => {
     harness = await startApiHarness('limits', {
       RELAY_ENABLED: 'false',
-      AUTH_DISABLED: 'true',
       INGEST_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
       INGEST_BATCH_MAX_EVENTS: String(BATCH_MAX_EVENTS),
     });

@@ -30,7 +30,7 @@ describe('faithful data from request to handler', () => {
   const sent: { id: string; contentType: string; bytes: Buffer }[] = [];
 
   before(async () => {
-    harness = await startApiHarness('fidelity', { AUTH_DISABLED: 'true', INGEST_BODY_LIMIT_BYTES: String(4 * 1024 * 1024) });
+    harness = await startApiHarness('fidelity', { INGEST_BODY_LIMIT_BYTES: String(4 * 1024 * 1024) });
     await harness.services.pool.query(
       'CREATE TABLE captured_events (event_id uuid PRIMARY KEY, data_content_type text, data bytea, extensions jsonb)',
     );

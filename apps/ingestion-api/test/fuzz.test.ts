@@ -179,7 +179,7 @@ describe('fuzzing the ingest API', () => {
   let validAuthorization: string;
 
   before(async () => {
-    harness = await startApiHarness('fuzz', { RELAY_ENABLED: 'false', INGEST_BODY_LIMIT_BYTES: '2048', INGEST_BATCH_MAX_EVENTS: '5' });
+    harness = await startApiHarness('fuzz', { RELAY_ENABLED: 'false', AUTH_DISABLED: 'false', INGEST_BODY_LIMIT_BYTES: '2048', INGEST_BATCH_MAX_EVENTS: '5' });
     ({ authorization: validAuthorization } = await createTestKey(harness.services.pool, ['ingest', 'read'], 1_000_000));
   });
   after(() => harness?.close());

@@ -9,12 +9,7 @@ describe('ingestion API', () => {
   let harness: ApiHarness;
 
   before(async () => {
-    harness = await startApiHarness('api', {
-      RELAY_ENABLED: 'false',
-      AUTH_DISABLED: 'true',
-      INGEST_BODY_LIMIT_BYTES: '4096',
-      INGEST_BATCH_MAX_EVENTS: '3',
-    });
+    harness = await startApiHarness('api', { RELAY_ENABLED: 'false', INGEST_BODY_LIMIT_BYTES: '4096', INGEST_BATCH_MAX_EVENTS: '3' });
   });
   after(() => harness?.close());
 

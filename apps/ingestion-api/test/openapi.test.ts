@@ -45,7 +45,7 @@ describe('API reference', () => {
   let document: OpenApiDocument;
 
   before(async () => {
-    harness = await startApiHarness('openapi', { RELAY_ENABLED: 'false' });
+    harness = await startApiHarness('openapi', { RELAY_ENABLED: 'false', AUTH_DISABLED: 'false' });
     const response = await harness.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
     document = response.json() as OpenApiDocument;

@@ -54,6 +54,7 @@ describe('secrets in logs and responses', () => {
     const api = startApi({
       ...environment.env,
       DATABASE_URL: databaseUrl,
+      AUTH_DISABLED: 'false',
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'trace',
