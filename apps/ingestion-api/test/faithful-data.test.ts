@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-import { waitFor } from '@ingestion/core/testing';
+import { startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
 
 import { CAPTURE_TYPE } from './support/capture-handler.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
@@ -26,7 +25,7 @@ const JSON_DOCUMENTS: Record<string, string> = {
 
 describe('faithful data from request to handler', () => {
   let harness: ApiHarness;
-  let worker: ChildProcess;
+  let worker: ServiceProcess;
   const sent: { id: string; contentType: string; bytes: Buffer }[] = [];
 
   before(async () => {
@@ -34,17 +33,10 @@ describe('faithful data from request to handler', () => {
     await harness.services.pool.query(
       'CREATE TABLE captured_events (event_id uuid PRIMARY KEY, data_content_type text, data bytea, extensions jsonb)',
     );
-    worker = spawn(process.execPath, [WORKER_MAIN], {
-      env: { ...process.env, ...harness.environment.env, WORKER_HANDLER_MODULES: CAPTURE_MODULE, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    worker = startService(WORKER_MAIN, { ...harness.environment.env, WORKER_HANDLER_MODULES: CAPTURE_MODULE, LOG_LEVEL: 'warn' });
   });
   after(async () => {
-    if (worker?.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await worker?.stop();
     await harness?.close();
   });
 
@@ -108,7 +100,7 @@ describe('faithful data from request to handler', () => {
         return result.rowCount === sent.length ? result.rows : undefined;
       },
       60_000,
-    );
+    ).catch((error: unknown) => assert.fail(`${String(error)}\nworker output:\n${worker.output()}`));
     const byId = new Map(captured.map((row) => [row.event_id, row]));
     for (const event of sent) {
       const row = byId.get(event.id);

@@ -1,31 +1,28 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, startService, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
 
 const API_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
-/** Starts a process of the real API and collects its output, so that a test can check what it logs. */
+/**
+ * Starts a process of the real API and collects all of its output, so that a test can check what it
+ * logs. startService keeps only the end of the output, which is not enough to prove that nothing leaked.
+ */
 function startApi(env: Record<string, string>) {
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const service = startService(API_MAIN, env);
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    output: () => output,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const collect = (chunk: Buffer) => (output += chunk.toString('utf8'));
+  service.child.stdout!.on('data', collect);
+  service.child.stderr!.on('data', collect);
+  const exited = once(service.child, 'exit').then(([code]) => code as number | null);
+  return { output: () => output, exited, stop: () => service.stop() };
 }
 
 describe('secrets in logs and responses', () => {

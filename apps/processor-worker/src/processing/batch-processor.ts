@@ -17,7 +17,7 @@ import type { HandlerRegistry } from '../handlers/registry.js';
 import { lockEvents, markFailed, markProcessed, scheduleRetry, type LockedEvent } from './event-outcomes.js';
 import { SavepointClient } from './savepoint-client.js';
 
-/** What the consumer does with a message once its batch committed. */
+/** Action the consumer takes on a message once its batch committed. */
 export type Verdict = { readonly action: 'ack' } | { readonly action: 'dead-letter'; readonly reason: string };
 
 export interface ProcessorOptions {
@@ -88,6 +88,22 @@ export class BatchProcessor {
       await markProcessed(client, processed);
     });
     return verdicts;
+  }
+
+  /**
+   * Marks the event of a message failed without running its handler, for a message whose batch
+   * transaction keeps failing. The event's dead-letter copy is queued through the outbox as usual.
+   * Returns false when the message is not one of ours or its event is gone or no longer pending.
+   */
+  async failWithoutHandler(message: Message, error: Error): Promise<boolean> {
+    const envelope = fromMessage(message);
+    return withTransaction(this.pool, async (client) => {
+      const row = (await lockEvents(client, [envelope.eventId])).get(envelope.eventId);
+      if (row === undefined || !isPending(row.status) || row.deliverySeq !== envelope.deliverySeq) return false;
+      await markFailed(client, { eventId: envelope.eventId, attempt: row.attempts + 1, error, permanent: true });
+      this.logger.error({ err: error, eventId: envelope.eventId }, 'event marked failed: its transaction kept failing');
+      return true;
+    });
   }
 
   /** Runs one handler attempt in a savepoint and records a failure; returns whether it succeeded. */

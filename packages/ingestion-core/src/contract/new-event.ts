@@ -37,7 +37,7 @@ export function toNewEvent(content: EventContent): NewEvent {
   return { ...event, fingerprint: fingerprint(event) };
 }
 
-/** Hashes everything the client sent about the event, so that a resend can be told from a conflicting event. */
+/** Hashes everything the client sent about the event, so that a resend can be distinguished from a conflicting event. */
 function fingerprint(event: Omit<NewEvent, 'fingerprint' | 'id' | 'cloudEventId'>): Buffer {
   const hash = createHash('sha256');
   const attributes = [event.type, event.source, event.specVersion, event.subject, event.time, event.dataContentType, event.dataSchema];
