@@ -1,6 +1,8 @@
 import { createLogger, exitOnStartupFailure, loadConfig, onShutdownSignal, openServices, type Config } from '@ingestion/core';
 
 import { buildApp } from './app.js';
+import { authenticationOptions } from './auth/authentication.js';
+import { registerBootstrapKey } from './auth/bootstrap-key.js';
 import { GroupCommitWriter } from './ingest/group-commit.js';
 import { createRelay } from './relay/create-relay.js';
 
@@ -30,7 +32,8 @@ async function main(config: Config): Promise<void> {
       logger,
       () => relay?.wake(),
     );
-    const app = buildApp({
+    await registerBootstrapKey(services.pool, config, logger);
+    const app = await buildApp({
       pool: services.pool,
       broker: services.broker,
       writer,
@@ -39,6 +42,7 @@ async function main(config: Config): Promise<void> {
       batchMaxEvents: config.INGEST_BATCH_MAX_EVENTS,
       commitTimeoutMs: config.INGEST_COMMIT_TIMEOUT_MS,
       isShuttingDown: () => shuttingDown,
+      authentication: authenticationOptions(config, services.pool),
     });
     stop = async () => {
       await app.close(); // stops accepting requests and waits for those in flight

@@ -15,9 +15,10 @@ export interface HealthOptions {
 const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  const open = { config: { public: true }, schema: { tags: ['health'], security: [] } };
+  app.get('/health/live', { ...open, schema: { ...open.schema, summary: 'Liveness: the process runs' } }, async () => ({ status: 'ok' }));
 
-  app.get('/health/ready', async (request, reply) => {
+  app.get('/health/ready', { ...open, schema: { ...open.schema, summary: 'Readiness: PostgreSQL and RabbitMQ are reachable' } }, async (request, reply) => {
     const checks = {
       database: await isDatabaseUp(options.pool),
       broker: options.broker.isConnected,

@@ -2,6 +2,8 @@ import { ContractViolation, parseJsonBody, type ErrorCode } from '@ingestion/cor
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
+import { requireScope } from '../auth/authentication.js';
+import { AcceptedSchema, AUTH_RESPONSES, problemResponse, ReplayResultSchema } from '../http/api-schemas.js';
 import { sendProblem } from '../http/problem.js';
 import { parseReplayRequest } from '../replay/replay-filter.js';
 import { replayEvent, replayFailedEvents } from '../replay/replay-store.js';
@@ -14,12 +16,25 @@ export const FILTERED_REPLAY_PATH = `${EVENTS_PATH}/replay`;
 export const EVENT_REPLAY_PATH = `${EVENTS_PATH}/:id/replay`;
 
 /**
- * Registers the replay routes in a plugin of their own, so that one hook on it (an operator's
- * authorisation check, for instance) guards every replay route and nothing else.
+ * Registers the replay routes in a plugin of their own, so that one hook on it, the check for the
+ * admin scope, guards every replay route and nothing else.
  */
 export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void {
   void app.register(async (scope) => {
-    scope.post<{ Params: { id: string } }>(EVENT_REPLAY_PATH, async (request, reply) => {
+    scope.addHook('onRequest', requireScope('admin'));
+    const eventSchema = {
+      summary: 'Replay one failed event',
+      description: 'Puts a failed event back to accepted and queues it for the workers again. Requires the admin scope.',
+      tags: ['replay'],
+      response: {
+        202: { description: 'The event is queued again.', content: { 'application/json': { schema: AcceptedSchema } } },
+        400: problemResponse('The id is not a UUID.'),
+        404: problemResponse('No event has this id.'),
+        409: problemResponse('The event is not failed: INGEST_EVENT_NOT_FAILED.'),
+        ...AUTH_RESPONSES,
+      },
+    };
+    scope.post<{ Params: { id: string } }>(EVENT_REPLAY_PATH, { schema: eventSchema }, async (request, reply) => {
       const { id } = request.params;
       if (!UUID.test(id)) {
         return sendProblem(request, reply, 'INGEST_PARAMETER_INVALID', {
@@ -39,7 +54,18 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
       return reply.code(202).header('location', `${EVENTS_PATH}/${id}`).send({ id, status: 'accepted' });
     });
 
-    scope.post(FILTERED_REPLAY_PATH, async (request, reply) => {
+    const filterSchema = {
+      summary: 'Replay failed events by type and time range',
+      description:
+        'Replays the failed events that match a JSON body {type, from, to, limit}; every field is optional. Requires the admin scope.',
+      tags: ['replay'],
+      response: {
+        202: { description: 'The number of events replayed and still matching, and their ids.', content: { 'application/json': { schema: ReplayResultSchema } } },
+        400: problemResponse('The filter is invalid.'),
+        ...AUTH_RESPONSES,
+      },
+    };
+    scope.post(FILTERED_REPLAY_PATH, { schema: filterSchema }, async (request, reply) => {
       let replay;
       try {
         const body = request.body as Buffer | undefined;

@@ -3,6 +3,7 @@ import { createIsolatedEnvironment, type IsolatedEnvironment } from '@ingestion/
 import type { FastifyInstance } from 'fastify';
 
 import { buildApp } from '../../src/app.js';
+import { authenticationOptions } from '../../src/auth/authentication.js';
 import { GroupCommitWriter } from '../../src/ingest/group-commit.js';
 import { createRelay } from '../../src/relay/create-relay.js';
 import type { OutboxRelay } from '../../src/relay/outbox-relay.js';
@@ -36,7 +37,7 @@ export async function startApiHarness(label: string, overrides: Record<string, s
     logger,
     () => relay?.wake(),
   );
-  const app = buildApp({
+  const app = await buildApp({
     pool: services.pool,
     broker: services.broker,
     writer,
@@ -45,6 +46,7 @@ export async function startApiHarness(label: string, overrides: Record<string, s
     batchMaxEvents: config.INGEST_BATCH_MAX_EVENTS,
     commitTimeoutMs: config.INGEST_COMMIT_TIMEOUT_MS,
     isShuttingDown: () => false,
+    authentication: authenticationOptions(config, services.pool),
   });
   await app.ready();
   relay?.start();

@@ -77,6 +77,25 @@ const environmentSchema = z.object({
   /** Time a graceful shutdown may take before the process stops anyway. */
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(25_000),
   DATABASE_POOL_SIZE: integer(1, 200).default(10),
+
+  /**
+   * Turns API key authentication off, so that every request is let in without a key. Meant only for
+   * local development; never set it on a reachable deployment.
+   */
+  AUTH_DISABLED: boolean.default(false),
+  /**
+   * An API key the API registers at start-up (when not registered yet), so that a fresh deployment
+   * has a first key. At least 32 characters; generate it with `openssl rand -base64 32`.
+   */
+  AUTH_BOOTSTRAP_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** File that contains AUTH_BOOTSTRAP_KEY, such as a Docker or Kubernetes secret; used when AUTH_BOOTSTRAP_KEY is unset. */
+  AUTH_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
+  /** Comma-separated scopes of AUTH_BOOTSTRAP_KEY: ingest, read, admin. */
+  AUTH_BOOTSTRAP_KEY_SCOPES: z.string().regex(/^(ingest|read|admin)(,(ingest|read|admin))*$/, 'must be a comma-separated list of ingest, read, admin').default('ingest,read,admin'),
+  /** How long the API trusts a key looked up in the database; a revoked key is refused within this time. */
+  AUTH_CACHE_TTL_MS: integer(0, 600_000).default(5_000),
+  /** Requests per minute one API key may make to one API process, unless the key sets its own limit. */
+  RATE_LIMIT_PER_MINUTE: integer(1, 100_000_000).default(60_000),
   /** Time after which a statement is cancelled, and a lock wait or an idle transaction is ended. */
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
 });
