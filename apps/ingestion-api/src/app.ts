@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
-import type { BrokerConnection, Logger } from '@ingestion/core';
+import { createMetricsRegistry, type BrokerConnection, type Logger } from '@ingestion/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
 import { registerErrorHandlers } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
+import { registerObservability } from './http/observability.js';
 import type { GroupCommitWriter } from './ingest/group-commit.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { EVENTS_PATH, registerIngestRoutes } from './routes/ingest.js';
@@ -20,6 +22,8 @@ export interface AppOptions {
   readonly batchMaxEvents: number;
   readonly commitTimeoutMs: number;
   readonly isShuttingDown: () => boolean;
+  /** Metrics served at /metrics; a registry of its own when omitted. */
+  readonly metrics?: ApiMetrics;
 }
 
 /** Media types the ingest endpoints accept; the body reaches the route as raw bytes. */
@@ -45,6 +49,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   registerErrorHandlers(app);
+  registerObservability(app, options.metrics ?? new ApiMetrics(createMetricsRegistry()));
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
   registerEventRoutes(app, options.pool);
   registerHealthRoutes(app, { pool: options.pool, broker: options.broker, isShuttingDown: options.isShuttingDown });
@@ -54,5 +59,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerMethodNotAllowed(app, `${EVENTS_PATH}/:id`, ['GET']);
   registerMethodNotAllowed(app, '/health/live', ['GET']);
   registerMethodNotAllowed(app, '/health/ready', ['GET']);
+  registerMethodNotAllowed(app, '/metrics', ['GET']);
   return app;
 }

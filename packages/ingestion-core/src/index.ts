@@ -20,3 +20,6 @@ export * from './errors/catalogue.js';
 export * from './lifecycle/shutdown.js';
 export * from './bootstrap/open-services.js';
 export * from './domain/handler.js';
+export * from './telemetry/tracing.js';
+export * from './telemetry/trace-context.js';
+export * from './metrics/registry.js';

@@ -1,6 +1,7 @@
 import { ContractViolation, isConnectionError, type ErrorCode, type InsertOutcome, type NewEvent } from '@ingestion/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { requestTraceContext } from '../http/observability.js';
 import { sendProblem } from '../http/problem.js';
 import { OverloadedError, type GroupCommitWriter } from '../ingest/group-commit.js';
 import { parseEventBatch, parseSingleEvent } from '../ingest/parse-request.js';
@@ -68,7 +69,7 @@ async function ingest(
     return undefined;
   }
   try {
-    return await withTimeout(options.writer.submit(events), options.commitTimeoutMs);
+    return await withTimeout(options.writer.submit(events, requestTraceContext(request)), options.commitTimeoutMs);
   } catch (error) {
     if (error instanceof OverloadedError) {
       request.log.warn({ err: error }, 'ingest request shed: too many events waiting for the database');

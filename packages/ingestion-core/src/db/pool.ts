@@ -51,6 +51,23 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   }
 }
 
+/** Returns whether PostgreSQL answers `SELECT 1` within `timeoutMs`; for readiness probes. */
+export async function isDatabaseReachable(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = pool.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** SQLSTATE classes that mean "the database is not reachable right now", as opposed to a bad query. */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

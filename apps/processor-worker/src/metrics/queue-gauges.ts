@@ -1,0 +1,80 @@
+import { toError, type BrokerConnection, type Logger } from '@ingestion/core';
+import type { Channel } from 'amqplib';
+import { Gauge, type Registry } from 'prom-client';
+
+/** Time a scrape waits for RabbitMQ before it reports the previous values. */
+const CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * Registers gauges for the depth and consumer count of the processing and dead-letter queues, read
+ * with a passive queue.declare at every scrape. Every worker reports the same queues, so dashboards
+ * take the max over instances. RabbitMQ's own Prometheus plugin reports the same numbers per queue.
+ */
+export function registerQueueGauges(registry: Registry, broker: BrokerConnection, logger: Logger): void {
+  const reader = new QueueReader(broker, logger);
+  const queues = [broker.names.processQueue, broker.names.deadLetterQueue];
+  const consumers = new Gauge({
+    name: 'ingestion_rabbitmq_queue_consumers',
+    help: 'Consumers of a queue, as RabbitMQ reports them.',
+    labelNames: ['queue'],
+    registers: [],
+  });
+  // One check per queue fills both gauges, so it runs in the collect() of the one registered first.
+  const messages = new Gauge({
+    name: 'ingestion_rabbitmq_queue_messages',
+    help: 'Messages ready for delivery in a queue, as RabbitMQ reports them (not counting unacknowledged ones).',
+    labelNames: ['queue'],
+    registers: [],
+    async collect() {
+      for (const queue of queues) {
+        const result = await reader.check(queue);
+        if (result === undefined) continue;
+        this.set({ queue }, result.messageCount);
+        consumers.set({ queue }, result.consumerCount);
+      }
+    },
+  });
+  registry.registerMetric(messages);
+  registry.registerMetric(consumers);
+}
+
+/** Reads queue statistics on a channel of its own, opened again after the broker closed it. */
+class QueueReader {
+  private channel: Promise<Channel> | undefined;
+  private readonly broker: BrokerConnection;
+  private readonly logger: Logger;
+
+  constructor(broker: BrokerConnection, logger: Logger) {
+    this.broker = broker;
+    this.logger = logger;
+  }
+
+  async check(queue: string): Promise<{ messageCount: number; consumerCount: number } | undefined> {
+    if (!this.broker.isConnected) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), CHECK_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.openChannel().then((channel) => channel.checkQueue(queue)), timeout]);
+    } catch (error) {
+      this.logger.debug({ err: toError(error), queue }, 'queue check failed');
+      this.channel = undefined;
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private openChannel(): Promise<Channel> {
+    this.channel ??= this.broker.createChannel().then((channel) => {
+      // A failed check (queue missing) closes the channel with an error; the next check opens a new one.
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        this.channel = undefined;
+      });
+      return channel;
+    });
+    return this.channel;
+  }
+}
