@@ -23,3 +23,4 @@ export * from './domain/handler.js';
 export * from './telemetry/tracing.js';
 export * from './telemetry/trace-context.js';
 export * from './metrics/registry.js';
+export * from './metrics/shared-reading.js';

@@ -1,5 +1,6 @@
-import { Gauge, type Registry } from 'prom-client';
+import { sharedReading } from '@ingestion/core';
 import type pg from 'pg';
+import { Gauge, type Registry } from 'prom-client';
 
 /** Time a scrape waits for the outbox query before it reports the previous values. */
 const QUERY_TIMEOUT_MS = 2_000;
@@ -16,32 +17,34 @@ interface OutboxStats {
  * NOTE: count(*) scans the outbox; with a backlog of millions of rows a scrape costs a few hundred ms.
  */
 export function registerOutboxGauges(registry: Registry, pool: pg.Pool): void {
-  const scheduled = new Gauge({
-    name: 'ingestion_outbox_scheduled_rows',
-    help: 'Outbox rows of retries that are not due yet.',
-    registers: [],
-  });
-  const oldestAge = new Gauge({
-    name: 'ingestion_outbox_oldest_age_seconds',
-    help: 'Time since the oldest due outbox row became due; 0 when no row is due.',
-    registers: [],
-  });
-  // One query fills all three gauges, so it runs in the collect() of the one registered first.
-  const backlog = new Gauge({
+  const read = sharedReading(() => readOutboxStats(pool));
+  new Gauge({
     name: 'ingestion_outbox_backlog_rows',
     help: 'Outbox rows due for publishing and not yet published.',
-    registers: [],
+    registers: [registry],
     async collect() {
-      const stats = await readOutboxStats(pool);
-      if (stats === undefined) return;
-      this.set(Number(stats.due));
-      scheduled.set(Number(stats.scheduled));
-      oldestAge.set(stats.oldest_due_age_seconds ?? 0);
+      const stats = await read();
+      if (stats !== undefined) this.set(Number(stats.due));
     },
   });
-  registry.registerMetric(backlog);
-  registry.registerMetric(scheduled);
-  registry.registerMetric(oldestAge);
+  new Gauge({
+    name: 'ingestion_outbox_scheduled_rows',
+    help: 'Outbox rows of retries that are not due yet.',
+    registers: [registry],
+    async collect() {
+      const stats = await read();
+      if (stats !== undefined) this.set(Number(stats.scheduled));
+    },
+  });
+  new Gauge({
+    name: 'ingestion_outbox_oldest_age_seconds',
+    help: 'Time since the oldest due outbox row became due; 0 when no row is due.',
+    registers: [registry],
+    async collect() {
+      const stats = await read();
+      if (stats !== undefined) this.set(stats.oldest_due_age_seconds ?? 0);
+    },
+  });
 }
 
 async function readOutboxStats(pool: pg.Pool): Promise<OutboxStats | undefined> {

@@ -1,4 +1,4 @@
-import { toError, type BrokerConnection, type Logger } from '@ingestion/core';
+import { sharedReading, toError, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel } from 'amqplib';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -13,29 +13,25 @@ const CHECK_TIMEOUT_MS = 2_000;
 export function registerQueueGauges(registry: Registry, broker: BrokerConnection, logger: Logger): void {
   const reader = new QueueReader(broker, logger);
   const queues = [broker.names.processQueue, broker.names.deadLetterQueue];
-  const consumers = new Gauge({
-    name: 'ingestion_rabbitmq_queue_consumers',
-    help: 'Consumers of a queue, as RabbitMQ reports them.',
-    labelNames: ['queue'],
-    registers: [],
-  });
-  // One check per queue fills both gauges, so it runs in the collect() of the one registered first.
-  const messages = new Gauge({
+  const read = sharedReading(() => Promise.all(queues.map(async (queue) => ({ queue, stats: await reader.check(queue) }))));
+  new Gauge({
     name: 'ingestion_rabbitmq_queue_messages',
     help: 'Messages ready for delivery in a queue, as RabbitMQ reports them (not counting unacknowledged ones).',
     labelNames: ['queue'],
-    registers: [],
+    registers: [registry],
     async collect() {
-      for (const queue of queues) {
-        const result = await reader.check(queue);
-        if (result === undefined) continue;
-        this.set({ queue }, result.messageCount);
-        consumers.set({ queue }, result.consumerCount);
-      }
+      for (const { queue, stats } of await read()) if (stats !== undefined) this.set({ queue }, stats.messageCount);
     },
   });
-  registry.registerMetric(messages);
-  registry.registerMetric(consumers);
+  new Gauge({
+    name: 'ingestion_rabbitmq_queue_consumers',
+    help: 'Consumers of a queue, as RabbitMQ reports them.',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      for (const { queue, stats } of await read()) if (stats !== undefined) this.set({ queue }, stats.consumerCount);
+    },
+  });
 }
 
 /** Reads queue statistics on a channel of its own, opened again after the broker closed it. */
