@@ -15,11 +15,12 @@ import { REPO_ROOT } from './support/repo-paths.js';
 const BASE_DIR = `${REPO_ROOT}deploy/kubernetes/base`;
 
 /**
- * Model classes whose validate() checks an object against the JSON schema of its kind: Kubernetes'
- * own kinds from the kubernetes-models package (generated from the Kubernetes OpenAPI document; it has
- * resource.k8s.io/v1, which became GA in Kubernetes 1.34) and KEDA's from @kubernetes-models/keda.
- * NOTE: those schemas, like the OpenAPI document, do not reject unknown fields, so a misspelt
- * optional field passes; the checks below cover the fields this project depends on.
+ * Model classes whose validate() checks an object against the JSON schema of its kind. Kubernetes'
+ * own kinds come from the kubernetes-models package, generated from the Kubernetes OpenAPI document.
+ * Its schemas include resource.k8s.io/v1, which became GA in Kubernetes 1.34. KEDA's kinds come from
+ * @kubernetes-models/keda.
+ * NOTE: these schemas, like the OpenAPI document, accept unknown fields, so a misspelt optional
+ * field passes. The checks below cover the fields this project depends on.
  */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
@@ -100,7 +101,8 @@ describe('kubernetes manifests', () => {
         assert.ok(port, `${where} declares no port`);
         assert.deepEqual(container.readinessProbe?.httpGet, { path: '/health/ready', port: port.name }, where);
         assert.deepEqual(container.livenessProbe?.httpGet, { path: '/health/live', port: port.name }, where);
-        assert.ok(container.resources?.requests?.['cpu'] && container.resources.requests['memory'], `${where} requests`);
+        assert.ok(container.resources?.requests?.['cpu'], `${where} CPU request`);
+        assert.ok(container.resources?.requests?.['memory'], `${where} memory request`);
         assert.ok(container.resources?.limits?.['memory'], `${where} memory limit`);
         assert.match(container.image, /^ghcr\.io\/example\/[a-z-]+:\d+\.\d+\.\d+$/, `${where} image tag`);
         const sources = (container.envFrom ?? []).map((source) => source.configMapRef?.name ?? source.secretRef?.name);

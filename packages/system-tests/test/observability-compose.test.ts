@@ -17,9 +17,9 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 const OBSERVABILITY_DIR = `${REPO_ROOT}deploy/observability`;
 
 /**
- * The Compose Specification's JSON schema, as shipped by the dclint package (draft-07, with `include`
- * and `models`). Its `$schema` spells the draft-07 URI with https, which Ajv does not know by that
- * name, so it is dropped: draft-07 is Ajv's default.
+ * Loads the Compose Specification's JSON schema as the dclint package ships it (draft-07, with
+ * `include` and `models`). Its `$schema` spells the draft-07 URI with https, which Ajv does not know
+ * by that name, so it is dropped, because draft-07 is Ajv's default.
  */
 async function loadComposeSchema(): Promise<object> {
   const packageJson = createRequire(import.meta.url).resolve('dclint/package.json');

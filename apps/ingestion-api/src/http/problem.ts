@@ -20,7 +20,7 @@ export interface ProblemOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** Error code of each request answered with a problem, for the request metrics. */
+/** Error code of the problem response of each failed request, for the request metrics. */
 const problemCodes = new WeakMap<FastifyRequest, ErrorCode>();
 
 /** Returns the error code of the problem sent for a request, or undefined when it succeeded. */

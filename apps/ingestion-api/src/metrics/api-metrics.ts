@@ -11,7 +11,7 @@ export class ApiMetrics {
   readonly registry: Registry;
   /** Ingest requests by endpoint, outcome and HTTP status. */
   readonly ingestRequests: Counter<'endpoint' | 'outcome' | 'status_code'>;
-  /** Events in accepted ingest requests, by what storing them did: created, duplicate or conflict. */
+  /** Events of ingest requests whose transaction committed, by result: created, duplicate or conflict. */
   readonly ingestEvents: Counter<'result'>;
   readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly groupCommitEvents: Histogram;
@@ -33,7 +33,7 @@ export class ApiMetrics {
     });
     this.ingestEvents = new Counter({
       name: 'ingestion_ingest_events_total',
-      help: 'Events of answered ingest requests, by result: created, duplicate or conflict.',
+      help: 'Events of ingest requests whose transaction committed, by result: created, duplicate or conflict.',
       labelNames: ['result'],
       registers,
     });

@@ -52,8 +52,8 @@ interface Attempt {
  * Throws when the transaction itself fails (database unreachable); nothing is then committed and
  * the caller retries the whole batch.
  *
- * Tracing: each delivery gets a consumer span, a child of the relay's publish span, that lasts until
- * the batch committed; each handler attempt is a child span of it. A retry or dead-letter row stores
+ * Tracing: each delivery gets a consumer span, a child of the relay's publish span, which lasts until
+ * the batch committed. Each handler attempt is a child span of it. A retry or dead-letter row stores
  * the consumer span's context, so the next delivery continues the same trace.
  */
 export class BatchProcessor {

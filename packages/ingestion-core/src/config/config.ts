@@ -78,8 +78,8 @@ const environmentSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
 
   // Operations: the worker's HTTP server and OpenTelemetry tracing. The OTEL_* names and meanings are
-  // those of the OpenTelemetry SDK environment variable specification; the OTLP exporter also reads
-  // OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and the certificate variables itself.
+  // those of the OpenTelemetry SDK environment variable specification. The OTLP exporter also reads
+  // OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and the certificate variables itself.
   /** Port of the worker's HTTP server for /health/live, /health/ready and /metrics; 0 picks a free port. */
   WORKER_HTTP_PORT: integer(0, 65535).default(5002),
   /** Turns tracing off whatever else is set. */

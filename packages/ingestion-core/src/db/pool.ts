@@ -51,7 +51,7 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   }
 }
 
-/** Returns whether PostgreSQL answers `SELECT 1` within `timeoutMs`; for readiness probes. */
+/** Runs `SELECT 1` and returns whether it succeeded within `timeoutMs`, for readiness probes. */
 export async function isDatabaseReachable(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {

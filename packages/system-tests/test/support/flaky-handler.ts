@@ -2,7 +2,7 @@ import type { EventHandler } from '@ingestion/core';
 
 /**
  * Handler module for WORKER_HANDLER_MODULES: events of type `test.flaky` fail their first attempt
- * and succeed on the next, so a test sees a retry travel through the outbox again.
+ * and succeed on the next, so a test can follow a retry through the outbox.
  */
 const flakyHandler: EventHandler = {
   type: 'test.flaky',

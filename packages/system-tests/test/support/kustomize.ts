@@ -22,10 +22,10 @@ const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'resources'
 const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'ClusterTriggerAuthentication']);
 
 /**
- * Renders a kustomization the way `kustomize build` does for the subset of features it uses: resource
- * files, `namespace`, `labels` (metadata only) and `images`. It exists because no kustomize binary can
- * be installed from this project's package sources; when kubectl is present, a test checks that both
- * render the same objects.
+ * Renders a kustomization the way `kustomize build` does, for the features the base uses: resource
+ * files, `namespace`, `labels` (metadata only) and `images`. No kustomize binary comes from the npm or
+ * Debian packages this project installs, so the tests render with this function. Where kubectl is
+ * installed, a test checks that both render the same objects.
  */
 export async function renderKustomization(dir: string): Promise<Manifest[]> {
   const kustomization = parseYaml(await readFile(resolve(dir, 'kustomization.yaml'), 'utf8'))[0] as Kustomization;

@@ -57,7 +57,7 @@ export class ServiceProcess {
     });
   }
 
-  /** The last log lines, to explain a failed assertion. */
+  /** Returns the last log lines, to explain a failed assertion. */
   logTail(count = 30): string {
     return `--- last log lines of ${this.name} ---\n${this.lines.slice(-count).join('\n')}`;
   }
