@@ -24,3 +24,4 @@ export * from './telemetry/tracing.js';
 export * from './telemetry/trace-context.js';
 export * from './metrics/registry.js';
 export * from './metrics/shared-reading.js';
+export * from './resilience/value-within.js';

@@ -1,4 +1,4 @@
-import { sharedReading } from '@ingestion/core';
+import { sharedReading, valueWithin } from '@ingestion/core';
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -54,15 +54,9 @@ async function readOutboxStats(pool: pg.Pool): Promise<OutboxStats | undefined> 
             extract(epoch FROM now() - min(available_at) FILTER (WHERE available_at <= now()))::float8 AS oldest_due_age_seconds
        FROM outbox`,
   );
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([query.then((result) => result.rows[0]), timeout]);
+    return await valueWithin(query.then((result) => result.rows[0]), QUERY_TIMEOUT_MS, undefined);
   } catch {
     return undefined; // the database is down: keep the last values; the readiness probe reports it
-  } finally {
-    clearTimeout(timer);
   }
 }

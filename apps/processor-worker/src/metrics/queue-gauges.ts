@@ -1,4 +1,4 @@
-import { sharedReading, toError, type BrokerConnection, type Logger } from '@ingestion/core';
+import { sharedReading, toError, valueWithin, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel } from 'amqplib';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -47,18 +47,12 @@ class QueueReader {
 
   async check(queue: string): Promise<{ messageCount: number; consumerCount: number } | undefined> {
     if (!this.broker.isConnected) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), CHECK_TIMEOUT_MS);
-    });
     try {
-      return await Promise.race([this.openChannel().then((channel) => channel.checkQueue(queue)), timeout]);
+      return await valueWithin(this.openChannel().then((channel) => channel.checkQueue(queue)), CHECK_TIMEOUT_MS, undefined);
     } catch (error) {
       this.logger.debug({ err: toError(error), queue }, 'queue check failed');
       this.channel = undefined;
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

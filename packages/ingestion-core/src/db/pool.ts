@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 import type { Logger } from '../logging/logger.js';
+import { valueWithin } from '../resilience/value-within.js';
 
 export interface PoolOptions {
   readonly connectionString: string;
@@ -53,19 +54,11 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
 
 /** Runs `SELECT 1` and returns whether it succeeded within `timeoutMs`, for readiness probes. */
 export async function isDatabaseReachable(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
   const probe = pool.query('SELECT 1').then(
     () => true,
     () => false,
   );
-  try {
-    return await Promise.race([probe, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return valueWithin(probe, timeoutMs, false);
 }
 
 /** SQLSTATE classes that mean "the database is not reachable right now", as opposed to a bad query. */
