@@ -42,10 +42,10 @@ type TracingSettings = Pick<
 >;
 
 /**
- * Sets up OpenTelemetry tracing from the OTEL_* variables. The context manager is installed in every
- * case, so a `traceparent` that arrives with a request or a message is carried to the log lines
- * even while no spans are exported. Spans are recorded only when an exporter is configured;
- * `processor` replaces the exporter, for tests that collect spans in memory.
+ * Sets up OpenTelemetry tracing from the OTEL_* variables. Spans are recorded and exported only when
+ * an exporter is configured; `processor` replaces the exporter, for tests that collect spans in memory.
+ * Without an exporter, spans are still created but never sampled, so every request and message still
+ * gets a trace id that travels through the outbox and the broker and appears in the log lines.
  */
 export function startTracing(settings: TracingSettings, logger: Logger, processor?: SpanProcessor): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -53,7 +53,8 @@ export function startTracing(settings: TracingSettings, logger: Logger, processo
 
   const spanProcessor = processor ?? exporterProcessor(settings);
   if (spanProcessor === undefined) {
-    logger.debug('tracing off: no trace exporter configured');
+    trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }));
+    logger.debug('tracing off: no trace exporter configured; trace ids are still logged');
     return { enabled: false, shutdown: async () => undefined };
   }
   const serviceName = settings.OTEL_SERVICE_NAME ?? settings.serviceName;
