@@ -1,4 +1,4 @@
-import { backoffDelay, delay, toError, traceIdOf, type BrokerConnection, type Logger } from '@ingestion/core';
+import { backoffDelay, delay, isConnectionError, toError, traceIdOf, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
 import type { WorkerMetrics } from './metrics/worker-metrics.js';
@@ -17,6 +17,9 @@ interface Delivery {
 }
 
 type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** Attempts of a batch that fails for a reason other than an unreachable database, before it is split. */
+const MAX_BATCH_ATTEMPTS = 3;
 
 /**
  * Consumes the processing queue with manual acknowledgements and a bounded prefetch, hands the
@@ -132,7 +135,12 @@ export class EventConsumer {
     }
   }
 
-  /** Processes a batch, retrying with backoff while the database is unreachable, then settles its messages. */
+  /**
+   * Processes a batch, retrying with backoff while the database is unreachable, then settles its
+   * messages. A batch that keeps failing for another reason, such as a deferred constraint that fails
+   * at commit, is split into single messages. A single message that still fails has its event marked
+   * failed, so one bad message cannot stall the consumer.
+   */
   private async runBatch(batch: Delivery[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -147,11 +155,27 @@ export class EventConsumer {
           this.logger.warn({ err: error, messages: batch.length }, 'batch not processed; messages returned to the queue');
           return;
         }
+        if (!isConnectionError(error) && attempt >= MAX_BATCH_ATTEMPTS) {
+          await this.isolateFailure(batch, error);
+          return;
+        }
         const wait = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000 });
         this.logger.warn({ err: error, attempt, retryInMs: wait, messages: batch.length }, 'batch transaction failed; retrying');
         await delay(wait);
       }
     }
+  }
+
+  private async isolateFailure(batch: Delivery[], error: Error): Promise<void> {
+    if (batch.length > 1) {
+      this.logger.warn({ err: error, messages: batch.length }, 'batch keeps failing; processing its messages one by one');
+      for (const delivery of batch) await this.runBatch([delivery]);
+      return;
+    }
+    const delivery = batch[0]!;
+    const marked = await this.processor.failWithoutHandler(delivery.message, error).catch(() => false);
+    if (marked) settle(delivery, (channel, message) => channel.ack(message));
+    else await this.deadLetter(delivery, `Processing failed ${MAX_BATCH_ATTEMPTS} times: ${error.message}`);
   }
 
   private async settleAll(batch: Delivery[], verdicts: Verdict[]): Promise<void> {
@@ -181,7 +205,7 @@ export class EventConsumer {
       });
       await channel.waitForConfirms();
       settle(delivery, (ackChannel, original) => ackChannel.ack(original));
-      this.metrics?.recordInvalidMessage(message.fields.routingKey);
+      this.metrics?.recordDeadLettered(message.fields.routingKey, 'invalid');
     } catch (error) {
       this.logger.warn({ err: toError(error) }, 'dead-lettering failed; returning the message to the queue');
       settle(delivery, (nackChannel, original) => nackChannel.nack(original, false, true));

@@ -5,7 +5,7 @@ import { sendProblem } from './problem.js';
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
- * Answers 405 with an Allow header for methods a path does not support, instead of the 404
+ * Registers a 405 response with an Allow header for methods a path does not support, instead of the 404
  * that Fastify gives for an unmatched method. Call it after the path's routes are registered.
  */
 export function registerMethodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {

@@ -37,8 +37,8 @@ interface ClaimRow {
 
 /**
  * Locks up to `limit` due outbox rows in the caller's transaction and returns them with their events,
- * oldest first. SKIP LOCKED lets several relays claim disjoint rows at once; the locks last until the
- * transaction ends, so a relay that dies releases its rows at once and one that hangs loses them when
+ * oldest first. SKIP LOCKED lets several relays claim disjoint rows at once. The locks last until the
+ * transaction ends, so a relay that dies releases its rows at once, and one that hangs loses them when
  * idle_in_transaction_session_timeout ends its session.
  */
 export async function claimOutboxRows(client: ClientBase, limit: number): Promise<ClaimedRow[]> {

@@ -25,8 +25,8 @@ export function registerEventRoutes(app: FastifyInstance, pool: pg.Pool): void {
 
 /**
  * Serialises an event for the status endpoint. JSON data is copied into the document as the
- * bytes that were sent, so numbers, strings and key order come back exactly as they went in;
- * other data is returned as `data_base64`.
+ * bytes that were sent, so numbers, strings and key order come back exactly as they went in.
+ * Other data is returned as `data_base64`.
  */
 export function serializeEvent(event: EventRecord): string {
   const fields = {

@@ -43,7 +43,7 @@ export class WorkerMetrics {
     });
     this.deadLettered = new Counter({
       name: 'ingestion_dead_lettered_total',
-      help: 'Events and messages sent to the dead-letter queue, by event type and reason (failed: the handler gave up; invalid: the message was unreadable or its event unknown).',
+      help: 'Events and messages sent to the dead-letter queue, by event type and reason (failed: the handler gave up or the event kept failing its transaction; invalid: the message was unreadable or its event unknown).',
       labelNames: ['type', 'reason'],
       registers,
     });
@@ -74,9 +74,12 @@ export class WorkerMetrics {
     this.duplicates.inc();
   }
 
-  /** Records a message the consumer dead-lettered because it could not be processed at all. */
-  recordInvalidMessage(type: string): void {
-    this.deadLettered.inc({ type: this.typeLabel(type), reason: 'invalid' });
+  /**
+   * Records an event dead-lettered outside a handler attempt: `invalid` for a message the consumer
+   * could not process at all, `failed` for an event failed because its batch transaction kept failing.
+   */
+  recordDeadLettered(type: string, reason: 'failed' | 'invalid'): void {
+    this.deadLettered.inc({ type: this.typeLabel(type), reason });
   }
 
   private typeLabel(type: string): string {

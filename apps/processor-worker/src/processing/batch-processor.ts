@@ -1,9 +1,11 @@
 import {
   backoffDelay,
+  extractTraceHeaders,
   fromMessage,
   isPending,
   isPermanentError,
   toError,
+  traceIdOf,
   traceparentOf,
   withTransaction,
   type BackoffOptions,
@@ -21,7 +23,7 @@ import { endSpan, startDeliveryTrace, startHandlerTrace, type DeliveryTrace } fr
 import { lockEvents, markFailed, markProcessed, scheduleRetry, type LockedEvent } from './event-outcomes.js';
 import { SavepointClient } from './savepoint-client.js';
 
-/** What the consumer does with a message once its batch committed. */
+/** Action the consumer takes on a message once its batch committed. */
 export type Verdict = { readonly action: 'ack' } | { readonly action: 'dead-letter'; readonly reason: string };
 
 export interface ProcessorOptions {
@@ -95,6 +97,25 @@ export class BatchProcessor {
     for (const trace of traces.values()) endSpan(trace.span);
     for (const attempt of attempts) this.metrics?.recordAttempt(attempt.envelope.type, attempt.outcome, attempt.seconds, attempt.envelope.receivedAt);
     return verdicts;
+  }
+
+  /**
+   * Marks the event of a message failed without running its handler, for a message whose batch
+   * transaction keeps failing. The event's dead-letter copy is queued through the outbox as usual.
+   * Returns false when the message is not one of ours or its event is gone or no longer pending.
+   */
+  async failWithoutHandler(message: Message, error: Error): Promise<boolean> {
+    const envelope = fromMessage(message);
+    const failed = await withTransaction(this.pool, async (client) => {
+      const row = (await lockEvents(client, [envelope.eventId])).get(envelope.eventId);
+      if (row === undefined || !isPending(row.status) || row.deliverySeq !== envelope.deliverySeq) return false;
+      const traceparent = traceparentOf(extractTraceHeaders((message.properties.headers ?? {}) as Record<string, unknown>));
+      await markFailed(client, { eventId: envelope.eventId, attempt: row.attempts + 1, error, permanent: true, traceparent });
+      this.logger.error({ err: error, eventId: envelope.eventId, traceId: traceIdOf(traceparent) }, 'event marked failed: its transaction kept failing');
+      return true;
+    });
+    if (failed) this.metrics?.recordDeadLettered(envelope.type, 'failed');
+    return failed;
   }
 
   /** Runs the handler of every pending event of a batch inside the batch's transaction. */

@@ -8,13 +8,13 @@ export interface LockedEvent {
   readonly attempts: number;
 }
 
-/** Longest error message kept in an event's error history, in characters. */
+/** Maximum length of an error message kept in an event's error history, in characters. */
 const ERROR_MESSAGE_MAX_LENGTH = 2_000;
 
 /**
  * Locks the rows of the given events until the transaction ends. Rows are locked in id order, so two
- * workers locking overlapping batches cannot deadlock; a worker that gets a copy of a message another
- * worker is handling waits here, then sees the outcome and skips it.
+ * workers locking overlapping batches cannot deadlock. A worker that gets a copy of a message another
+ * worker is handling waits here, then reads the outcome and skips the copy.
  */
 export async function lockEvents(client: ClientBase, ids: readonly string[]): Promise<Map<string, LockedEvent>> {
   const result = await client.query<{ id: string; status: EventStatus; delivery_seq: number; attempts: number }>(

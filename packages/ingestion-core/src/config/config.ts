@@ -42,7 +42,7 @@ const environmentSchema = z.object({
   GROUP_COMMIT_WINDOW_MS: integer(0, 100).default(2),
   /** Maximum number of events written by one group-commit transaction. */
   GROUP_COMMIT_MAX_EVENTS: integer(1, 10_000).default(500),
-  /** Maximum number of events waiting for a group commit before the API answers 503. */
+  /** Maximum number of events waiting for a group commit before the API rejects requests with 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /** Time after which a request waiting for its database commit fails with 503. */
   INGEST_COMMIT_TIMEOUT_MS: integer(100, 120_000).default(5_000),
@@ -65,8 +65,11 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 64).default(4),
   /** Comma-separated paths of extra handler modules; each default-exports an EventHandler or an array of them. */
   WORKER_HANDLER_MODULES: z.string().default(''),
-  /** Time a handler may run before its attempt counts as failed. */
-  WORKER_HANDLER_TIMEOUT_MS: integer(10, 600_000).default(30_000),
+  /**
+   * Time a handler may run before its attempt counts as failed. Keep it below
+   * DATABASE_STATEMENT_TIMEOUT_MS, which also ends a transaction left idle that long.
+   */
+  WORKER_HANDLER_TIMEOUT_MS: integer(10, 600_000).default(10_000),
   /** Handler attempts before an event is dead-lettered and marked failed. */
   WORKER_MAX_ATTEMPTS: integer(1, 100).default(5),
   WORKER_RETRY_BASE_DELAY_MS: integer(1, 3_600_000).default(1_000),
@@ -115,7 +118,12 @@ export interface Config extends Environment {
  */
 export function loadConfig(serviceName: string, env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = environmentSchema.safeParse(present);
+  const result = environmentSchema
+    .refine((env) => env.WORKER_HANDLER_TIMEOUT_MS < env.DATABASE_STATEMENT_TIMEOUT_MS, {
+      path: ['WORKER_HANDLER_TIMEOUT_MS'],
+      message: 'must be less than DATABASE_STATEMENT_TIMEOUT_MS, or the database ends the transaction of a slow handler first',
+    })
+    .safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);

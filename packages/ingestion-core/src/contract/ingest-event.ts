@@ -32,7 +32,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Where in a request body an event sits, so that every JSON Pointer names the right place. */
+/** Position of an event in a request body, as the JSON Pointer prefix of its validation issues. */
 export interface EventLocation {
   readonly pointerPrefix: string;
 }
@@ -191,7 +191,7 @@ function readExtensions(object: Record<string, unknown>, issues: ValidationIssue
   return extensions;
 }
 
-/** Whether a media type is JSON, by the rule CloudEvents uses for `datacontenttype`. */
+/** Tests whether a media type is JSON, by the rule CloudEvents uses for `datacontenttype`. */
 export function isJsonMediaType(contentType: string): boolean {
   const essence = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');
@@ -222,7 +222,7 @@ function readData(object: Record<string, unknown>, text: string, contentType: st
   return { bytes: Buffer.from(dataText, 'utf8'), defaultContentType: 'application/json' };
 }
 
-/** Hashes everything the client sent about the event, so that a resend can be told from a conflicting event. */
+/** Hashes everything the client sent about the event, so that a resend can be distinguished from a conflicting event. */
 function fingerprint(event: Omit<NewEvent, 'fingerprint' | 'id' | 'cloudEventId'>): Buffer {
   const hash = createHash('sha256');
   const attributes = [event.type, event.source, event.specVersion, event.subject, event.time, event.dataContentType, event.dataSchema];

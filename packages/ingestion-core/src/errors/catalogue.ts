@@ -22,7 +22,7 @@ export const ERROR_CATALOGUE = {
     fix: 'Give each distinct event its own id; resend an event only with exactly the same content.',
   },
   INGEST_BODY_TOO_LARGE: { status: 413, title: 'Body too large', fix: 'Send a smaller body, or split a batch into several requests.' },
-  INGEST_BATCH_TOO_LARGE: { status: 413, title: 'Batch holds too many events', fix: 'Split the batch into several requests.' },
+  INGEST_BATCH_TOO_LARGE: { status: 413, title: 'Batch has too many events', fix: 'Split the batch into several requests.' },
   INGEST_MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
     title: 'Unsupported media type',

@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-import { waitFor } from '@ingestion/core/testing';
-
 /** A product process (API or worker) started by a test, with its log lines kept for assertions. */
 export class ServiceProcess {
   readonly name: string;
@@ -62,14 +60,19 @@ export class ServiceProcess {
     return `--- last log lines of ${this.name} ---\n${this.lines.slice(-count).join('\n')}`;
   }
 
+  /** Polls /health/ready until it returns 200; throws at once if the process exits, or after `timeoutMs`. */
   async waitUntilReady(timeoutMs = 60_000): Promise<void> {
-    await waitFor(`${this.name} to be ready`, async () => {
-      if (!this.isRunning) throw new Error(`${this.name} exited\n${this.logTail()}`);
-      const response = await fetch(`${this.baseUrl}/health/ready`);
-      return response.status === 200 ? true : undefined;
-    }, timeoutMs, 100).catch((error: Error) => {
-      throw new Error(`${error.message}\n${this.logTail()}`, { cause: error });
-    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.isRunning) throw new Error(`${this.name} exited before it was ready\n${this.logTail()}`);
+      const status = await fetch(`${this.baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} was not ready within ${timeoutMs} ms\n${this.logTail()}`);
   }
 
   /** Sends SIGTERM and waits for a graceful exit; returns the exit code. */

@@ -14,7 +14,7 @@ const EVENT_COUNT = 1500;
 const SOURCE = '/tests/scale-out';
 
 /** Environment that makes a process notice a dead peer within seconds instead of the production defaults. */
-const FAST_FAILURE_DETECTION = { DATABASE_STATEMENT_TIMEOUT_MS: '5000', LOG_LEVEL: 'warn' };
+const FAST_FAILURE_DETECTION = { DATABASE_STATEMENT_TIMEOUT_MS: '5000', WORKER_HANDLER_TIMEOUT_MS: '4000', LOG_LEVEL: 'warn' };
 
 function loadEvents(): LoadEvent[] {
   return Array.from({ length: EVENT_COUNT }, (_, index) => ({
