@@ -63,8 +63,12 @@ export class NetworkHost {
     await run('ip', ['link', 'set', this.hostLink, 'down']);
   }
 
-  /** Deletes the namespace, which also deletes its veth pair. Safe to call twice. */
+  /**
+   * Deletes the veth pair and the namespace. The link is deleted explicitly because sockets still
+   * retransmitting to a cut-off peer keep the namespace, and so its link, alive for minutes. Safe to call twice.
+   */
   async destroy(): Promise<void> {
+    await run('ip', ['link', 'del', this.hostLink]).catch(() => undefined);
     await run('ip', ['netns', 'del', this.namespace]).catch(() => undefined);
   }
 
