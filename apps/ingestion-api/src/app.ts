@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { BrokerConnection, Logger } from '@ingestion/core';
+import { createMetricsRegistry, type BrokerConnection, type Logger } from '@ingestion/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
@@ -10,7 +10,9 @@ import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerOpenApi } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
 import { registerSchemaCompilers } from './http/validation.js';
+import { registerObservability } from './http/observability.js';
 import type { GroupCommitWriter } from './ingest/group-commit.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerProblemRoutes } from './routes/problems.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   readonly commitTimeoutMs: number;
   readonly isShuttingDown: () => boolean;
   readonly authentication: AuthenticationOptions;
+  /** Metrics served at /metrics; a registry of its own when omitted. */
+  readonly metrics?: ApiMetrics;
 }
 
 /** Version published in the OpenAPI document. */
@@ -60,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('connection', 'close');
     return sendProblem(request, reply, 'INGEST_NOT_READY', { detail: 'Not ready: shutting down; send the request to another instance.', retryAfterSeconds: 1 });
   });
+  registerObservability(app, options.metrics ?? new ApiMetrics(createMetricsRegistry()));
   registerAuthentication(app, options.authentication);
   await registerOpenApi(app, API_VERSION);
   registerIngestRoutes(app, { writer: options.writer, batchMaxEvents: options.batchMaxEvents, commitTimeoutMs: options.commitTimeoutMs });
@@ -76,5 +81,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerMethodNotAllowed(app, '/health/live', ['GET']);
   registerMethodNotAllowed(app, '/health/ready', ['GET']);
   registerMethodNotAllowed(app, '/openapi.json', ['GET']);
+  registerMethodNotAllowed(app, '/metrics', ['GET']);
   return app;
 }

@@ -1,6 +1,7 @@
-import { backoffDelay, delay, isConnectionError, toError, withDeadline, type BrokerConnection, type Logger } from '@ingestion/core';
+import { backoffDelay, delay, isConnectionError, toError, traceIdOf, withDeadline, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
+import type { WorkerMetrics } from './metrics/worker-metrics.js';
 import type { BatchProcessor, Verdict } from './processing/batch-processor.js';
 
 export interface ConsumerOptions {
@@ -42,12 +43,19 @@ export class EventConsumer {
   private readonly processor: BatchProcessor;
   private readonly options: ConsumerOptions;
   private readonly logger: Logger;
+  private readonly metrics: WorkerMetrics | undefined;
 
-  constructor(broker: BrokerConnection, processor: BatchProcessor, options: ConsumerOptions, logger: Logger) {
+  constructor(broker: BrokerConnection, processor: BatchProcessor, options: ConsumerOptions, logger: Logger, metrics?: WorkerMetrics) {
     this.broker = broker;
     this.processor = processor;
     this.options = options;
     this.logger = logger.child({ component: 'consumer', queue: broker.names.processQueue });
+    this.metrics = metrics;
+  }
+
+  /** True while the consumer has a channel with an active consumer on the processing queue. */
+  get isConsuming(): boolean {
+    return this.state === 'running' && this.consumerTag !== undefined;
   }
 
   start(): void {
@@ -190,7 +198,9 @@ export class EventConsumer {
   /** Publishes a copy of a message that cannot be processed to the dead-letter exchange, with the reason, then acknowledges it. */
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
     const { message } = delivery;
-    this.logger.error({ messageId: message.properties.messageId, reason }, 'message cannot be processed; dead-lettering it');
+    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+    const traceId = traceIdOf(typeof headers['traceparent'] === 'string' ? headers['traceparent'] : null);
+    this.logger.error({ eventId: message.properties.messageId, traceId, reason }, 'message cannot be processed; dead-lettering it');
     try {
       const channel = this.deadLetterChannel;
       if (channel === undefined) throw new Error('No dead-letter channel');
@@ -201,6 +211,7 @@ export class EventConsumer {
       });
       await withDeadline(channel.waitForConfirms(), DEAD_LETTER_CONFIRM_TIMEOUT_MS, () => new Error('RabbitMQ did not confirm the dead-lettered copy in time'));
       settle(delivery, (ackChannel, original) => ackChannel.ack(original));
+      this.metrics?.recordDeadLettered(message.fields.routingKey, 'invalid');
     } catch (error) {
       this.logger.warn({ err: toError(error) }, 'dead-lettering failed; returning the message to the queue');
       settle(delivery, (nackChannel, original) => nackChannel.nack(original, false, true));

@@ -26,3 +26,8 @@ export * from './errors/catalogue-markdown.js';
 export * from './lifecycle/shutdown.js';
 export * from './bootstrap/open-services.js';
 export * from './domain/handler.js';
+export * from './telemetry/tracing.js';
+export * from './telemetry/trace-context.js';
+export * from './metrics/registry.js';
+export * from './metrics/shared-reading.js';
+export * from './resilience/value-within.js';

@@ -1,4 +1,4 @@
-import type { BrokerConnection } from '@ingestion/core';
+import { isDatabaseReachable, type BrokerConnection } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
@@ -20,7 +20,7 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
 
   app.get('/health/ready', { ...open, schema: { ...open.schema, summary: 'Readiness: PostgreSQL and RabbitMQ are reachable' } }, async (request, reply) => {
     const checks = {
-      database: await isDatabaseUp(options.pool),
+      database: await isDatabaseReachable(options.pool, DATABASE_PROBE_TIMEOUT_MS),
       broker: options.broker.isConnected,
       shuttingDown: options.isShuttingDown(),
     };
@@ -31,20 +31,4 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
     reply.header('cache-control', 'no-store');
     return sendProblem(request, reply, 'INGEST_NOT_READY', { detail: `Not ready: ${down.filter(Boolean).join(', ')}.`, retryAfterSeconds: 5 });
   });
-}
-
-async function isDatabaseUp(pool: pg.Pool): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), DATABASE_PROBE_TIMEOUT_MS);
-  });
-  const probe = pool.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([probe, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

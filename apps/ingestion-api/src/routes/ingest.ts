@@ -11,6 +11,7 @@ import {
   problemResponse,
   singleIngestBody,
 } from '../http/api-schemas.js';
+import { requestTraceContext } from '../http/observability.js';
 import { sendProblem } from '../http/problem.js';
 import { OverloadedError, type GroupCommitWriter } from '../ingest/group-commit.js';
 import { parseIngestRequest, type IngestRequest } from '../ingest/parse-request.js';
@@ -132,7 +133,7 @@ function parseRequest(request: FastifyRequest, reply: FastifyReply, options: Ing
  */
 async function store(request: FastifyRequest, reply: FastifyReply, options: IngestRouteOptions, events: NewEvent[]): Promise<InsertOutcome[] | undefined> {
   try {
-    return await withTimeout(options.writer.submit(events), options.commitTimeoutMs);
+    return await withTimeout(options.writer.submit(events, requestTraceContext(request)), options.commitTimeoutMs);
   } catch (error) {
     if (error instanceof OverloadedError) {
       request.log.warn({ err: error }, 'ingest request shed: too many events waiting for the database');

@@ -98,6 +98,30 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(1, 100_000_000).default(60_000),
   /** Time after which a statement is cancelled, and a lock wait or an idle transaction is ended. */
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+
+  // Operations: the worker's HTTP server and OpenTelemetry tracing. The OTEL_* names and meanings are
+  // those of the OpenTelemetry SDK environment variable specification. The OTLP exporter also reads
+  // OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and the certificate variables itself.
+  /** Port of the worker's HTTP server for /health/live, /health/ready and /metrics; 0 picks a free port. */
+  WORKER_HTTP_PORT: integer(0, 65535).default(5002),
+  /** Turns tracing off whatever else is set. */
+  OTEL_SDK_DISABLED: boolean.default(false),
+  /** `otlp`, `console` or `none`. Unset means `otlp` when an OTLP endpoint is set, and no tracing otherwise. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  /** Base URL of an OTLP/HTTP receiver, such as http://otel-collector:4318; `/v1/traces` is appended. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** Full URL of the OTLP/HTTP traces endpoint; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** OTLP encoding. gRPC is not supported: point the exporter at the collector's HTTP port (4318). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  /** Sampling ratio from 0 to 1 for the `traceidratio` samplers. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  /** Service name in traces; defaults to the process's own name (ingestion-api, processor-worker). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

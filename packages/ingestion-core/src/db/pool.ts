@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 import type { Logger } from '../logging/logger.js';
+import { valueWithin } from '../resilience/value-within.js';
 
 export interface PoolOptions {
   readonly connectionString: string;
@@ -55,6 +56,15 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   } finally {
     client.release(broken);
   }
+}
+
+/** Runs `SELECT 1` and returns whether it succeeded within `timeoutMs`, for readiness probes. */
+export async function isDatabaseReachable(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  const probe = pool.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  return valueWithin(probe, timeoutMs, false);
 }
 
 /** SQLSTATE classes that mean "the database is not reachable right now", as opposed to a bad query. */
