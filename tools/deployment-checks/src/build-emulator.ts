@@ -1,16 +1,17 @@
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 
 import type { BuildContext } from './build-context.js';
-import { healthCheckOf, type DockerInstruction, type DockerStage, type HealthCheck } from './dockerfile.js';
+import { parseHealthCheck, type DockerInstruction, type DockerStage, type HealthCheck } from './dockerfile.js';
 import { ManagedProcess } from './managed-process.js';
 
 /** Time one RUN step may take before the emulated build fails. */
 const RUN_STEP_TIMEOUT_MS = 5 * 60_000;
 
 /**
- * Host environment variables that RUN steps see: the host's PATH supplies Node.js and npm in place of
- * the base image's, and the proxy and certificate settings let npm reach the registry from this machine.
+ * Host environment variables that RUN steps see. PATH supplies this machine's Node.js and npm in place
+ * of the base image's, and the proxy and certificate settings let npm reach the registry from here.
  */
 const PASSED_THROUGH_VARIABLES = [
   'PATH',
@@ -51,6 +52,14 @@ export function hostPath(image: EmulatedImage, imagePath: string): string {
  */
 export type StageCache = Map<string, EmulatedImage>;
 
+/** The stages of an emulated build. */
+export interface EmulatedBuild {
+  /** Named stages, by name. */
+  readonly stages: ReadonlyMap<string, EmulatedImage>;
+  /** The last stage, which is the image that `docker build` produces without `--target`. */
+  readonly final: EmulatedImage;
+}
+
 export interface EmulationOptions {
   readonly stages: readonly DockerStage[];
   readonly context: BuildContext;
@@ -62,12 +71,12 @@ export interface EmulationOptions {
 /**
  * Runs the instructions of every stage on this machine, in order, with the host's Node.js in place of
  * the base image. COPY copies into the stage's folder and RUN runs in it. FROM of an earlier stage
- * starts from a copy of that stage's folder. Returns the last stage.
+ * starts from a copy of that stage's folder.
  *
- * The emulation does not switch users and does not isolate RUN steps from the host, and it supports only
- * the instructions the project's Dockerfiles use; any other instruction fails the build.
+ * The emulation does not switch users and does not isolate RUN steps from the host. It supports only
+ * the instructions that the project's Dockerfiles use, and any other instruction fails the build.
  */
-export async function emulateBuild(options: EmulationOptions): Promise<EmulatedImage> {
+export async function emulateBuild(options: EmulationOptions): Promise<EmulatedBuild> {
   const cache = options.cache ?? new Map<string, EmulatedImage>();
   const built = new Map<string, EmulatedImage>();
   const keys = new Map<string, string>();
@@ -86,7 +95,7 @@ export async function emulateBuild(options: EmulationOptions): Promise<EmulatedI
     last = image;
   }
   if (last === undefined) throw new Error('The Dockerfile has no stages');
-  return last;
+  return { stages: built, final: last };
 }
 
 /** Identifies a stage by its base and its instructions, with earlier stages replaced by their own keys. */
@@ -139,7 +148,7 @@ async function applyInstruction(
       if (instruction.execForm === undefined) throw new Error(`CMD on line ${instruction.line} must use the exec form`);
       return { ...image, command: instruction.execForm };
     case 'HEALTHCHECK':
-      return { ...image, healthCheck: healthCheckOf({ name: undefined, base: '', instructions: [instruction] }) };
+      return { ...image, healthCheck: parseHealthCheck(instruction) };
     case 'EXPOSE':
       return image;
     default:
@@ -179,15 +188,20 @@ async function copy(image: EmulatedImage, instruction: DockerInstruction, built:
 async function run(image: EmulatedImage, instruction: DockerInstruction, outputDir: string): Promise<void> {
   await mkdir(hostPath(image, '/root'), { recursive: true });
   const command = instruction.execForm ?? ['/bin/sh', '-c', instruction.text];
-  const hostEnvironment = Object.fromEntries(PASSED_THROUGH_VARIABLES.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+  const hostEnvironment: NodeJS.ProcessEnv = {};
+  for (const name of PASSED_THROUGH_VARIABLES) {
+    if (process.env[name] !== undefined) hostEnvironment[name] = process.env[name];
+  }
+  const startedAt = Date.now();
   const result = await ManagedProcess.run(command, {
     cwd: hostPath(image, '.'),
-    // HOME is the stage's /root, as for a RUN step in a container, so npm's cache and settings stay
-    // inside the stage and never touch those of this machine's user.
-    env: { ...hostEnvironment, HOME: hostPath(image, '/root'), ...image.env },
+    // HOME is the stage's /root, as for a RUN step in a container, so the user's npm settings stay out.
+    // npm's cache is this machine's, which the project's own `npm ci` has filled, so RUN steps need
+    // the registry only for packages that are not cached yet.
+    env: { ...hostEnvironment, HOME: hostPath(image, '/root'), npm_config_cache: join(homedir(), '.npm'), ...image.env },
     timeoutMs: RUN_STEP_TIMEOUT_MS,
   });
-  await appendFile(join(outputDir, 'build.log'), `$ ${command.join(' ')}\n${result.output}\n`);
+  await appendFile(join(outputDir, 'build.log'), `$ ${command.join(' ')}\n${result.output}\n(${Date.now() - startedAt} ms)\n`);
   if (result.code !== 0) {
     throw new Error(`RUN on line ${instruction.line} failed with exit code ${result.code ?? result.signal}: ${instruction.text}\n${result.output.slice(-4000)}`);
   }

@@ -84,10 +84,15 @@ export function lastInstruction(stage: DockerStage, keyword: string): DockerInst
   return stage.instructions.findLast((instruction) => instruction.keyword === keyword);
 }
 
-/** Returns the HEALTHCHECK of a stage. Throws unless it is `HEALTHCHECK [options] CMD [exec form]`. */
+/** Returns the HEALTHCHECK of a stage. Throws when it has none. */
 export function healthCheckOf(stage: DockerStage): HealthCheck {
   const instruction = lastInstruction(stage, 'HEALTHCHECK');
   if (instruction === undefined) throw new Error('The stage has no HEALTHCHECK');
+  return parseHealthCheck(instruction);
+}
+
+/** Reads a HEALTHCHECK instruction. Throws unless it is `HEALTHCHECK [options] CMD [exec form]`. */
+export function parseHealthCheck(instruction: DockerInstruction): HealthCheck {
   const match = /^CMD\s+(\[.*\])$/s.exec(instruction.text.trim());
   if (match === null) throw new Error(`HEALTHCHECK on line ${instruction.line} is not of the form CMD ["executable", ...]`);
   return { options: instruction.flags, command: JSON.parse(match[1]!) as string[] };

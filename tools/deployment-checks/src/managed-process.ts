@@ -13,7 +13,10 @@ export interface StartOptions {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** A process started by the checks, stopped by its PID. */
+/**
+ * A process started by the checks in a process group of its own, so that signals sent to the group's ID
+ * reach its children too, such as the npm started by a `sh -c` RUN step.
+ */
 export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   private output = '';
@@ -41,8 +44,12 @@ export class ManagedProcess {
   static start(command: readonly string[], options: StartOptions): ManagedProcess {
     const [executable, ...args] = command;
     if (executable === undefined) throw new Error('Cannot start an empty command');
-    const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid === undefined) throw new Error(`Failed to start ${executable}`);
+    const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid === undefined) {
+      // Node.js reports why, for example a missing executable, in an 'error' event that must be handled.
+      child.on('error', () => undefined);
+      throw new Error(`Failed to start ${executable} in ${options.cwd}; check that it is installed and on PATH`);
+    }
     return new ManagedProcess(command, child.pid, child);
   }
 
@@ -68,8 +75,8 @@ export class ManagedProcess {
   }
 
   /**
-   * Sends SIGTERM and waits for the exit; sends SIGKILL when the process is still running after
-   * `graceMs`. Returns how the process ended.
+   * Sends SIGTERM to the process group and waits for the exit. Sends SIGKILL when the process still
+   * runs after `graceMs`. Returns how the process ended.
    */
   async stop(graceMs: number): Promise<ExitStatus> {
     this.signal('SIGTERM');
@@ -84,7 +91,7 @@ export class ManagedProcess {
   private signal(signal: NodeJS.Signals): void {
     if (this.hasExited) return;
     try {
-      process.kill(this.pid, signal);
+      process.kill(-this.pid, signal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }

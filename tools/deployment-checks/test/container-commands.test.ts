@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,12 +8,12 @@ import { loadConfig } from '@ingestion/core';
 import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
 
 import { BuildContext } from '../src/build-context.js';
-import { emulateBuild, hostPath, type EmulatedImage, type StageCache } from '../src/build-emulator.js';
-import { readDockerfile } from '../src/dockerfile.js';
+import { emulateBuild, hostPath, type EmulatedBuild, type EmulatedImage, type StageCache } from '../src/build-emulator.js';
+import { readDockerfile, type DockerStage } from '../src/dockerfile.js';
 import { parseDuration } from '../src/duration.js';
 import { findFreePort } from '../src/free-port.js';
 import { ManagedProcess } from '../src/managed-process.js';
-import { CONTAINER_APPS, REPOSITORY_ROOT, type ContainerApp } from '../src/repository.js';
+import { CONTAINER_APPS, readRootManifest, REPOSITORY_ROOT, type ContainerApp } from '../src/repository.js';
 
 /** Time a process started from an emulated image may take to pass its health check. */
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -24,12 +24,13 @@ const WORKER = CONTAINER_APPS.find((app) => app.service === 'processor-worker')!
 /**
  * Builds each app's image by running its Dockerfile's steps on this machine, starts the image's CMD
  * from the pruned runtime folder against the local services, and drives both processes with the stress
- * script. Only the steps run here, not the image: the base image's Node.js is this machine's.
+ * script. Only the build steps run here, not the image, so this machine's Node.js takes the place of
+ * the base image's.
  */
 describe('container commands', () => {
   let workDir: string;
   let environment: IsolatedEnvironment;
-  const images = new Map<string, EmulatedImage>();
+  const builds = new Map<string, { readonly stages: DockerStage[]; readonly result: EmulatedBuild }>();
   const processes = new Map<string, ManagedProcess>();
   const ports = new Map<string, number>();
 
@@ -37,7 +38,7 @@ describe('container commands', () => {
   function containerEnvironment(app: ContainerApp): NodeJS.ProcessEnv {
     return {
       PATH: process.env['PATH'],
-      ...images.get(app.service)!.env,
+      ...imageOf(app).env,
       ...environment.env,
       HOST: '127.0.0.1',
       PORT: String(ports.get(API.service)),
@@ -47,7 +48,7 @@ describe('container commands', () => {
   }
 
   function imageOf(app: ContainerApp): EmulatedImage {
-    return images.get(app.service)!;
+    return builds.get(app.service)!.result.final;
   }
 
   function startApp(app: ContainerApp): ManagedProcess {
@@ -83,7 +84,7 @@ describe('container commands', () => {
     const cache: StageCache = new Map();
     for (const app of CONTAINER_APPS) {
       const stages = await readDockerfile(join(REPOSITORY_ROOT, app.dockerfile));
-      images.set(app.service, await emulateBuild({ stages, context, outputDir: join(workDir, app.service), cache }));
+      builds.set(app.service, { stages, result: await emulateBuild({ stages, context, outputDir: join(workDir, app.service), cache }) });
       ports.set(app.service, await findFreePort());
     }
     environment = await createIsolatedEnvironment('containers');
@@ -96,6 +97,18 @@ describe('container commands', () => {
   });
 
   for (const app of CONTAINER_APPS) {
+    it(`${app.service} build installs every workspace`, async () => {
+      const { stages, result } = builds.get(app.service)!;
+      const install = stages.find((stage) => stage.instructions.some((instruction) => instruction.keyword === 'RUN' && /^npm ci(?!.*--omit=dev)/.test(instruction.text)));
+      assert.ok(install?.name !== undefined, 'no named stage runs a full npm ci');
+      const installed = result.stages.get(install.name)!;
+      // npm ci links each workspace it found into node_modules under the workspace's package name.
+      for (const workspace of (await readRootManifest()).workspaces) {
+        const { name } = JSON.parse(await readFile(join(REPOSITORY_ROOT, workspace, 'package.json'), 'utf8')) as { name: string };
+        await assert.doesNotReject(lstat(hostPath(installed, `node_modules/${name}`)), `${workspace} is not installed`);
+      }
+    });
+
     it(`${app.service} image contains production files only`, async () => {
       const image = imageOf(app);
       const modules = await readdir(hostPath(image, 'node_modules'));
