@@ -127,6 +127,19 @@ describe('container commands', () => {
     });
   }
 
+  for (const app of CONTAINER_APPS) {
+    it(`${app.service} image is readable by others`, async () => {
+      // The files belong to root in the image and the process runs as node, so node reads them as "other".
+      const appFolder = hostPath(imageOf(app), '.');
+      for (const path of await readdir(appFolder, { recursive: true })) {
+        const stats = await lstat(join(appFolder, path));
+        if (stats.isSymbolicLink()) continue;
+        const required = stats.isDirectory() ? 0o005 : 0o004;
+        assert.equal(stats.mode & required, required, `${path} has mode ${(stats.mode & 0o777).toString(8)}`);
+      }
+    });
+  }
+
   it('API command passes health check', async () => {
     startApp(API);
     await waitUntilHealthy(API);
