@@ -34,7 +34,7 @@ describe('container commands', () => {
   const processes = new Map<string, ManagedProcess>();
   const ports = new Map<string, number>();
 
-  /** Returns the environment of the app's container: image ENV, this test's services and ports, and PATH for node. */
+  /** Returns the environment of the app's container: image ENV, this test's services and ports, and PATH. */
   function containerEnvironment(app: ContainerApp): NodeJS.ProcessEnv {
     return {
       PATH: process.env['PATH'],
