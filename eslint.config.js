@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // node:test's describe() and it() return promises that the runner itself awaits.
-    files: ['**/test/**/*.ts'],
+    files: ['**/test/**/*.ts', 'tests/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {

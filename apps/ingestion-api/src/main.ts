@@ -1,12 +1,27 @@
-import { createLogger, exitOnStartupFailure, loadConfig, onShutdownSignal, openServices, type Config } from '@ingestion/core';
+import {
+  createLogger,
+  createMetricsRegistry,
+  exitOnStartupFailure,
+  loadConfig,
+  onShutdownSignal,
+  openServices,
+  startTracing,
+  type Config,
+} from '@ingestion/core';
 
 import { buildApp } from './app.js';
+import { authenticationOptions } from './auth/authentication.js';
+import { registerBootstrapKey } from './auth/bootstrap-key.js';
 import { GroupCommitWriter } from './ingest/group-commit.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
+import { registerOutboxGauges } from './metrics/outbox-gauges.js';
 import { createRelay } from './relay/create-relay.js';
 
 /** Entry point of Ingestion.Api: the HTTP API and, unless RELAY_ENABLED=false, the outbox relay. */
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.serviceName, config.LOG_LEVEL);
+  const tracing = startTracing(config, logger);
+  const metrics = new ApiMetrics(createMetricsRegistry());
   const startup = new AbortController();
   let shuttingDown = false;
   onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
@@ -18,7 +33,8 @@ async function main(config: Config): Promise<void> {
   let stop: () => Promise<void> = async () => undefined;
   try {
     const services = await openServices(config, logger, startup.signal);
-    const relay = config.RELAY_ENABLED ? createRelay(config, services, logger) : undefined;
+    registerOutboxGauges(metrics.registry, services.pool);
+    const relay = config.RELAY_ENABLED ? createRelay(config, services, logger, metrics) : undefined;
     const writer = new GroupCommitWriter(
       services.pool,
       {
@@ -30,8 +46,10 @@ async function main(config: Config): Promise<void> {
       },
       logger,
       () => relay?.wake(),
+      metrics,
     );
-    const app = buildApp({
+    await registerBootstrapKey(services.pool, config, logger);
+    const app = await buildApp({
       pool: services.pool,
       broker: services.broker,
       writer,
@@ -40,12 +58,15 @@ async function main(config: Config): Promise<void> {
       batchMaxEvents: config.INGEST_BATCH_MAX_EVENTS,
       commitTimeoutMs: config.INGEST_COMMIT_TIMEOUT_MS,
       isShuttingDown: () => shuttingDown,
+      authentication: authenticationOptions(config, services.pool),
+      metrics,
     });
     stop = async () => {
       await app.close(); // stops accepting requests and waits for those in flight
       await relay?.stop();
       await services.broker.close();
       await services.pool.end();
+      await tracing.shutdown();
     };
     relay?.start();
     await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,10 +1,14 @@
-import { createLogger, exitOnStartupFailure, loadConfig, onShutdownSignal, openServices, type Config } from '@ingestion/core';
+import { createLogger, exitOnStartupFailure, loadConfig, onShutdownSignal, openServices, startTracing, type Config } from '@ingestion/core';
 
 import { createRelay } from './relay/create-relay.js';
 
-/** Entry point of a relay that runs on its own, for deployments that scale it apart from the API. */
+/**
+ * Entry point of a relay that runs on its own, for deployments that scale it apart from the API.
+ * TODO: serve the relay metrics; this process has no HTTP server, so only the API's relay is measured.
+ */
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.serviceName, config.LOG_LEVEL);
+  const tracing = startTracing(config, logger);
   const startup = new AbortController();
   let stop: () => Promise<void> = async () => undefined;
   onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
@@ -18,6 +22,7 @@ async function main(config: Config): Promise<void> {
       await relay.stop();
       await services.broker.close();
       await services.pool.end();
+      await tracing.shutdown();
     };
     relay.start();
   } catch (error) {

@@ -1,7 +1,8 @@
-import { backoffDelay, delay, toError, type BrokerConnection, type Logger } from '@ingestion/core';
+import { backoffDelay, delay, isConnectionError, toError, traceIdOf, withDeadline, type BrokerConnection, type Logger } from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
 import { AckBatcher } from './ack-batcher.js';
+import type { WorkerMetrics } from './metrics/worker-metrics.js';
 import type { BatchProcessor, Verdict } from './processing/batch-processor.js';
 
 export interface ConsumerOptions {
@@ -9,6 +10,9 @@ export interface ConsumerOptions {
   readonly batchSize: number;
   readonly concurrency: number;
 }
+
+/** Time to wait for RabbitMQ to confirm a dead-lettered copy before the original goes back to the queue, in milliseconds. */
+const DEAD_LETTER_CONFIRM_TIMEOUT_MS = 10_000;
 
 /** A delivered message and the channel it came on; it can only be acknowledged on that channel. */
 interface Delivery {
@@ -18,6 +22,9 @@ interface Delivery {
 }
 
 type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** Attempts of a batch that fails for a reason other than an unreachable database, before it is split. */
+const MAX_BATCH_ATTEMPTS = 3;
 
 /**
  * Consumes the processing queue with manual acknowledgements and a bounded prefetch, hands the
@@ -33,16 +40,25 @@ export class EventConsumer {
   private buffer: Delivery[] = [];
   private running = new Set<Promise<void>>();
   private pumpScheduled = false;
+  /** Aborted by stop(), so that a batch waiting to retry its transaction gives up at once. */
+  private readonly stopping = new AbortController();
   private readonly broker: BrokerConnection;
   private readonly processor: BatchProcessor;
   private readonly options: ConsumerOptions;
   private readonly logger: Logger;
+  private readonly metrics: WorkerMetrics | undefined;
 
-  constructor(broker: BrokerConnection, processor: BatchProcessor, options: ConsumerOptions, logger: Logger) {
+  constructor(broker: BrokerConnection, processor: BatchProcessor, options: ConsumerOptions, logger: Logger, metrics?: WorkerMetrics) {
     this.broker = broker;
     this.processor = processor;
     this.options = options;
     this.logger = logger.child({ component: 'consumer', queue: broker.names.processQueue });
+    this.metrics = metrics;
+  }
+
+  /** True while the consumer has a channel with an active consumer on the processing queue. */
+  get isConsuming(): boolean {
+    return this.state === 'running' && this.consumerTag !== undefined;
   }
 
   start(): void {
@@ -59,6 +75,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.stopping.abort();
     if (this.channel !== undefined && this.consumerTag !== undefined) {
       await this.channel.cancel(this.consumerTag).catch(() => undefined);
     }
@@ -143,7 +160,12 @@ export class EventConsumer {
     }
   }
 
-  /** Processes a batch, retrying with backoff while the database is unreachable, then settles its messages. */
+  /**
+   * Processes a batch, retrying with backoff while the database is unreachable, then settles its
+   * messages. A batch that keeps failing for another reason, such as a deferred constraint that fails
+   * at commit, is split into single messages. A single message that still fails has its event marked
+   * failed, so one bad message cannot stall the consumer.
+   */
   private async runBatch(batch: Delivery[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -158,11 +180,27 @@ export class EventConsumer {
           this.logger.warn({ err: error, messages: batch.length }, 'batch not processed; messages returned to the queue');
           return;
         }
+        if (!isConnectionError(error) && attempt >= MAX_BATCH_ATTEMPTS) {
+          await this.isolateFailure(batch, error);
+          return;
+        }
         const wait = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000 });
         this.logger.warn({ err: error, attempt, retryInMs: wait, messages: batch.length }, 'batch transaction failed; retrying');
-        await delay(wait);
+        await delay(wait, this.stopping.signal);
       }
     }
+  }
+
+  private async isolateFailure(batch: Delivery[], error: Error): Promise<void> {
+    if (batch.length > 1) {
+      this.logger.warn({ err: error, messages: batch.length }, 'batch keeps failing; processing its messages one by one');
+      for (const delivery of batch) await this.runBatch([delivery]);
+      return;
+    }
+    const delivery = batch[0]!;
+    const marked = await this.processor.failWithoutHandler(delivery.message, error).catch(() => false);
+    if (marked) settle(delivery, (channel, message) => channel.ack(message));
+    else await this.deadLetter(delivery, `Processing failed ${MAX_BATCH_ATTEMPTS} times: ${error.message}`);
   }
 
   private async settleAll(batch: Delivery[], verdicts: Verdict[]): Promise<void> {
@@ -183,7 +221,9 @@ export class EventConsumer {
   /** Publishes a copy of a message that cannot be processed to the dead-letter exchange, with the reason, then acknowledges it. */
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
     const { message } = delivery;
-    this.logger.error({ messageId: message.properties.messageId, reason }, 'message cannot be processed; dead-lettering it');
+    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+    const traceId = traceIdOf(typeof headers['traceparent'] === 'string' ? headers['traceparent'] : null);
+    this.logger.error({ eventId: message.properties.messageId, traceId, reason }, 'message cannot be processed; dead-lettering it');
     try {
       const channel = this.deadLetterChannel;
       if (channel === undefined) throw new Error('No dead-letter channel');
@@ -192,8 +232,9 @@ export class EventConsumer {
         persistent: true,
         headers: { ...message.properties.headers, 'x-dead-letter-reason': reason },
       });
-      await channel.waitForConfirms();
+      await withDeadline(channel.waitForConfirms(), DEAD_LETTER_CONFIRM_TIMEOUT_MS, () => new Error('RabbitMQ did not confirm the dead-lettered copy in time'));
       settle(delivery, (ackChannel, original) => ackChannel.ack(original));
+      this.metrics?.recordDeadLettered(message.fields.routingKey, 'invalid');
     } catch (error) {
       this.logger.warn({ err: toError(error) }, 'dead-lettering failed; returning the message to the queue');
       settle(delivery, (nackChannel, original) => nackChannel.nack(original, false, true));

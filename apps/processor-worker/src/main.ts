@@ -1,21 +1,38 @@
-import { createLogger, exitOnStartupFailure, loadConfig, onShutdownSignal, openServices, type Config } from '@ingestion/core';
+import {
+  createLogger,
+  createMetricsRegistry,
+  exitOnStartupFailure,
+  loadConfig,
+  onShutdownSignal,
+  openServices,
+  startTracing,
+  type Config,
+} from '@ingestion/core';
 
 import { EventConsumer } from './consumer.js';
 import { loadHandlerRegistry } from './handlers/registry.js';
+import { WorkerServer } from './http/worker-server.js';
+import { registerQueueGauges } from './metrics/queue-gauges.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { BatchProcessor } from './processing/batch-processor.js';
 
 /** Entry point of Processor.Worker. Run as many as needed: they share the queue. */
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.serviceName, config.LOG_LEVEL);
+  const tracing = startTracing(config, logger);
+  const metrics = new WorkerMetrics(createMetricsRegistry());
   const startup = new AbortController();
+  let shuttingDown = false;
   let stop: () => Promise<void> = async () => undefined;
   onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    shuttingDown = true;
     startup.abort();
     await stop();
   });
   try {
     const registry = await loadHandlerRegistry(config.WORKER_HANDLER_MODULES);
     const services = await openServices(config, logger, startup.signal);
+    registerQueueGauges(metrics.registry, services.broker, logger);
     const processor = new BatchProcessor(
       services.pool,
       registry,
@@ -25,18 +42,33 @@ async function main(config: Config): Promise<void> {
         handlerTimeoutMs: config.WORKER_HANDLER_TIMEOUT_MS,
       },
       logger,
+      metrics,
     );
     const consumer = new EventConsumer(
       services.broker,
       processor,
       { prefetch: config.WORKER_PREFETCH, batchSize: config.WORKER_BATCH_SIZE, concurrency: config.WORKER_CONCURRENCY },
       logger,
+      metrics,
     );
+    const server = new WorkerServer({
+      host: config.HOST,
+      port: config.WORKER_HTTP_PORT,
+      pool: services.pool,
+      broker: services.broker,
+      registry: metrics.registry,
+      isConsuming: () => consumer.isConsuming,
+      isShuttingDown: () => shuttingDown,
+      logger,
+    });
     stop = async () => {
       await consumer.stop();
+      await server.close();
       await services.broker.close();
       await services.pool.end();
+      await tracing.shutdown();
     };
+    await server.listen();
     consumer.start();
     logger.info({ handlers: registry.types }, 'worker started');
   } catch (error) {

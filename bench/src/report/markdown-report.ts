@@ -156,7 +156,7 @@ function phaseSection(phase: PhaseResult): string[] {
 const METHOD = [
   '## Method',
   '',
-  '- Every phase runs in one run against one isolated database and RabbitMQ prefix, with the product started from its built entry points and default settings.',
+  '- Every phase runs in one run against one isolated database and RabbitMQ prefix, with the product started from its built entry points and default settings, except that API key authentication is off (AUTH_DISABLED=true).',
   '- Closed model (autocannon): each connection sends its next request when the previous one is answered; it finds the maximum rate, and its latencies hide queueing.',
   '- Open model (undici): requests are due at a fixed rate whatever the server does, and each latency runs from the due time, so a stalled server shows up as latency (no coordinated omission).',
   '- One event in 20 is an `order.created`, whose handler writes one `example_orders` row per run. A phase passes the exactly-once check when every accepted event is stored and processed with one handler attempt, and every `order.created` event has exactly one row.',

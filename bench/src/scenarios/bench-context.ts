@@ -44,7 +44,9 @@ export class BenchContext {
     // An idle connection that dies (PostgreSQL restarted) is replaced on the next query; without a listener it would end the run.
     this.pool.on('error', () => undefined);
     this.db = retryingDatabase(this.pool);
-    this.productEnv = { ...environment.env, LOG_LEVEL: 'error' };
+    // Authentication is off, so the requests carry no API key and meet no per-key rate limit; the
+    // worker's HTTP server takes a free port, so that the run does not clash with a worker already running.
+    this.productEnv = { ...environment.env, LOG_LEVEL: 'error', AUTH_DISABLED: 'true', WORKER_HTTP_PORT: '0' };
   }
 
   static async create(options: BenchOptions, logDirectory: string): Promise<BenchContext> {

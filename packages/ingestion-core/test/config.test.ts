@@ -24,6 +24,22 @@ describe('loadConfig', () => {
     assert.equal(loadConfig('test', { PORT: '' }).PORT, 5001);
   });
 
+  it('requires API keys unless told otherwise', () => {
+    assert.equal(loadConfig('test', {}).AUTH_DISABLED, false);
+    assert.equal(loadConfig('test', { AUTH_DISABLED: 'true' }).AUTH_DISABLED, true);
+  });
+
+  it('rejects a short bootstrap key without showing it', () => {
+    assert.throws(
+      () => loadConfig('test', { AUTH_BOOTSTRAP_KEY: 'short-secret-value' }),
+      (error: Error) => {
+        assert.match(error.message, /AUTH_BOOTSTRAP_KEY: must be at least 32 characters/);
+        assert.doesNotMatch(error.message, /short-secret-value/);
+        return true;
+      },
+    );
+  });
+
   it('names every invalid variable', () => {
     assert.throws(
       () => loadConfig('test', { PORT: 'eighty', DATABASE_URL: 'mysql://x', RABBITMQ_PREFIX: 'a b' }),

@@ -2,6 +2,7 @@ import { isConnectionError, type ErrorCode } from '@ingestion/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 import { sendProblem } from './problem.js';
+import { ParameterError } from './validation.js';
 
 /** Fastify's own error codes for bad requests, mapped to the catalogue. */
 const FASTIFY_ERRORS: Record<string, ErrorCode> = {
@@ -20,6 +21,10 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
  */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ParameterError) {
+      request.log.info({ code: 'INGEST_PARAMETER_INVALID' }, 'request rejected');
+      return sendProblem(request, reply, 'INGEST_PARAMETER_INVALID', { errors: error.issues });
+    }
     const mapped = FASTIFY_ERRORS[error.code];
     if (mapped !== undefined) {
       request.log.info({ code: error.code }, 'request rejected');

@@ -5,8 +5,9 @@ import { sendProblem } from './problem.js';
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
- * Answers 405 with an Allow header for methods a path does not support, instead of the 404
+ * Registers a 405 response with an Allow header for methods a path does not support, instead of the 404
  * that Fastify gives for an unmatched method. Call it after the path's routes are registered.
+ * These routes are public: they do nothing and reveal only the Allow header.
  */
 export function registerMethodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
   const allowHeader = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
@@ -14,6 +15,8 @@ export function registerMethodNotAllowed(app: FastifyInstance, url: string, allo
   app.route({
     method: others,
     url,
+    config: { public: true },
+    schema: { hide: true },
     handler: (request, reply) =>
       sendProblem(request, reply, 'INGEST_METHOD_NOT_ALLOWED', {
         detail: `${request.method} is not allowed on ${url}; use ${allowHeader.join(' or ')}.`,

@@ -20,9 +20,18 @@ export interface ProblemOptions {
   readonly headers?: Record<string, string>;
 }
 
+/** Error code of the problem response of each failed request, for the request metrics. */
+const problemCodes = new WeakMap<FastifyRequest, ErrorCode>();
+
+/** Returns the error code of the problem sent for a request, or undefined when it succeeded. */
+export function problemCodeOf(request: FastifyRequest): ErrorCode | undefined {
+  return problemCodes.get(request);
+}
+
 /** Sends an `application/problem+json` response for a catalogued error code. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, options: ProblemOptions = {}) {
   const entry = ERROR_CATALOGUE[code];
+  problemCodes.set(request, code);
   const problem: ProblemDetails = {
     type: problemTypeUri(code),
     title: entry.title,

@@ -1,13 +1,18 @@
 import {
   insertEvents,
   isConnectionError,
+  startSpan,
   toError,
+  traceparentOf,
   withTransaction,
   type InsertOutcome,
   type Logger,
   type NewEvent,
 } from '@ingestion/core';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type pg from 'pg';
+
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 
 export interface GroupCommitOptions {
   /** How long the first request of a batch waits for others to join it, in milliseconds. */
@@ -34,6 +39,8 @@ interface PendingRequest {
   readonly events: readonly NewEvent[];
   /** performance.now() when the request joined the queue. */
   readonly queuedAt: number;
+  /** Trace context of the request, the parent of its commit span. */
+  readonly parent: Context;
   resolve(outcomes: InsertOutcome[]): void;
   reject(error: Error): void;
 }
@@ -43,6 +50,10 @@ interface PendingRequest {
  * requests share one round trip and one WAL flush. A request's promise settles only after the
  * transaction holding its events committed or failed; a failed batch fails only its own requests.
  * The events of one request always go into one transaction, so a batch request is atomic.
+ *
+ * Tracing: each request gets its own commit span, a child of its request span, although the
+ * transaction is shared; its attributes give the size of the shared batch. The commit span's
+ * context is stored with the events and their outbox rows, so the publish span continues that trace.
  */
 export class GroupCommitWriter {
   private queue: PendingRequest[] = [];
@@ -54,12 +65,14 @@ export class GroupCommitWriter {
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
   private readonly onCommitted: () => void;
+  private readonly metrics: ApiMetrics | undefined;
 
-  constructor(pool: pg.Pool, options: GroupCommitOptions, logger: Logger, onCommitted: () => void) {
+  constructor(pool: pg.Pool, options: GroupCommitOptions, logger: Logger, onCommitted: () => void, metrics?: ApiMetrics) {
     this.pool = pool;
     this.options = options;
     this.logger = logger;
     this.onCommitted = onCommitted;
+    this.metrics = metrics;
   }
 
   /** Events waiting for or inside a transaction. */
@@ -67,7 +80,7 @@ export class GroupCommitWriter {
     return this.queuedEvents + this.inFlightEvents;
   }
 
-  submit(events: readonly NewEvent[]): Promise<InsertOutcome[]> {
+  submit(events: readonly NewEvent[], parent: Context = ROOT_CONTEXT): Promise<InsertOutcome[]> {
     if (this.pendingEvents + events.length > this.options.maxPendingEvents) {
       return Promise.reject(new OverloadedError(`${this.pendingEvents} events are waiting for the database`));
     }
@@ -77,7 +90,7 @@ export class GroupCommitWriter {
       return Promise.reject(new OverloadedError(`The oldest request has waited ${Math.round(oldestWaitMs)} ms for the database`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, queuedAt: now, resolve, reject });
+      this.queue.push({ events, parent, queuedAt: now, resolve, reject });
       this.queuedEvents += events.length;
       this.schedule();
     });
@@ -117,18 +130,31 @@ export class GroupCommitWriter {
 
   private async commit(batch: PendingRequest[]): Promise<void> {
     const events = batch.flatMap((request) => request.events);
+    const spans = batch.map((request) => this.startCommitSpan(request, events.length, batch.length));
+    const traceparents = batch.flatMap((request, index) => request.events.map(() => spans[index]!.traceparent));
+    const started = performance.now();
     this.inFlightCommits += 1;
     this.inFlightEvents += events.length;
     try {
-      const outcomes = await withTransaction(this.pool, (client) => insertEvents(client, events));
+      const outcomes = await withTransaction(this.pool, (client) => insertEvents(client, events, traceparents));
+      this.recordCommit(events.length, batch.length, started, 'committed');
       let offset = 0;
-      for (const request of batch) {
-        request.resolve(outcomes.slice(offset, offset + request.events.length));
+      for (const [index, request] of batch.entries()) {
+        const requestOutcomes = outcomes.slice(offset, offset + request.events.length);
+        for (const outcome of requestOutcomes) this.metrics?.ingestEvents.inc({ result: outcome.kind });
+        spans[index]!.span.end();
+        request.resolve(requestOutcomes);
         offset += request.events.length;
       }
       this.onCommitted();
     } catch (caught) {
       const error = toError(caught);
+      this.recordCommit(events.length, batch.length, started, 'failed');
+      for (const { span } of spans) {
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end();
+      }
       if (batch.length > 1 && !isConnectionError(error)) {
         // One request's events may have made the whole batch fail: commit each request alone,
         // so that only the request at fault fails.
@@ -143,5 +169,29 @@ export class GroupCommitWriter {
       this.inFlightEvents -= events.length;
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  private startCommitSpan(request: PendingRequest, batchEvents: number, batchRequests: number): { span: Span; traceparent: string | null } {
+    const { span, context } = startSpan(
+      'group commit',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'ingestion.request.events': request.events.length,
+          'ingestion.group_commit.events': batchEvents,
+          'ingestion.group_commit.requests': batchRequests,
+        },
+      },
+      request.parent,
+    );
+    return { span, traceparent: traceparentOf(context) };
+  }
+
+  private recordCommit(events: number, requests: number, started: number, result: 'committed' | 'failed'): void {
+    if (this.metrics === undefined) return;
+    this.metrics.groupCommitEvents.observe(events);
+    this.metrics.groupCommitRequests.observe(requests);
+    this.metrics.groupCommitDuration.observe({ result }, (performance.now() - started) / 1000);
   }
 }

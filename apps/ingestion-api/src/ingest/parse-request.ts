@@ -1,33 +1,87 @@
 import {
   arrayElementTexts,
+  BINARY_MODE_HEADER,
   ContractViolation,
+  eventFromBinary,
   eventFromStructured,
+  mediaTypeEssence,
   parseJsonBody,
+  type EventFormat,
   type NewEvent,
   type ValidationIssue,
 } from '@ingestion/core';
 
-/** Reads one structured-mode event from a request body. */
-export function parseSingleEvent(body: Buffer | undefined): NewEvent {
-  const { value, text } = parseJsonBody(requireBody(body));
-  return eventFromStructured(value, text);
+/** Media types of the CloudEvents HTTP binding and plain JSON. */
+export const MEDIA_TYPES = {
+  json: 'application/json',
+  structured: 'application/cloudevents+json',
+  batch: 'application/cloudevents-batch+json',
+} as const;
+
+/** A parsed ingest request: one event, or a batch whose events are stored in one transaction. */
+export type IngestRequest = { readonly kind: 'single'; readonly event: NewEvent } | { readonly kind: 'batch'; readonly events: NewEvent[] };
+
+export interface RequestParts {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer | undefined;
+}
+
+export interface ParseOptions {
+  /** True on the batch endpoint, which takes only arrays of events. */
+  readonly batchOnly: boolean;
+  readonly batchMaxEvents: number;
 }
 
 /**
- * Reads a batch: a JSON array of structured-mode events. Every invalid event is reported,
- * each issue pointing into the array, and no event of an invalid batch is stored.
+ * Reads an ingest request in any content mode of the CloudEvents HTTP binding: structured
+ * (`application/cloudevents+json`), batched (`application/cloudevents-batch+json`), binary (a
+ * `ce-specversion` header and data of any media type), or plain `application/json`.
+ * Throws ContractViolation for an unsupported media type or an invalid event.
  */
-export function parseEventBatch(body: Buffer | undefined, maxEvents: number): NewEvent[] {
+export function parseIngestRequest(request: RequestParts, options: ParseOptions): IngestRequest {
+  const contentType = request.headers['content-type'];
+  const essence = typeof contentType === 'string' ? mediaTypeEssence(contentType) : undefined;
+
+  if (essence === MEDIA_TYPES.batch) return { kind: 'batch', events: parseEventBatch(request.body, options.batchMaxEvents, 'cloudevents') };
+  if (options.batchOnly) {
+    if (essence === MEDIA_TYPES.json) return { kind: 'batch', events: parseEventBatch(request.body, options.batchMaxEvents, 'json') };
+    throw unsupportedMediaType(contentType, [MEDIA_TYPES.batch, MEDIA_TYPES.json]);
+  }
+  if (essence === MEDIA_TYPES.structured) return { kind: 'single', event: parseSingleEvent(request.body, 'cloudevents') };
+  if (request.headers[BINARY_MODE_HEADER] !== undefined) {
+    return { kind: 'single', event: eventFromBinary({ headers: request.headers, body: request.body ?? Buffer.alloc(0) }) };
+  }
+  if (essence === MEDIA_TYPES.json) return { kind: 'single', event: parseSingleEvent(request.body, 'json') };
+  throw unsupportedMediaType(contentType, [MEDIA_TYPES.structured, MEDIA_TYPES.batch, MEDIA_TYPES.json, `any type with a ${BINARY_MODE_HEADER} header`]);
+}
+
+function unsupportedMediaType(contentType: string | string[] | undefined, accepted: string[]): ContractViolation {
+  const sent = typeof contentType === 'string' ? `Content-Type ${contentType} is not accepted here` : 'The request has no Content-Type';
+  return new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
+    { pointer: '', header: 'content-type', detail: `${sent}; send ${accepted.join(', or ')}.` },
+  ]);
+}
+
+function parseSingleEvent(body: Buffer | undefined, format: EventFormat): NewEvent {
+  const { value, text } = parseJsonBody(requireBody(body));
+  return eventFromStructured(value, text, { pointerPrefix: '', format });
+}
+
+/**
+ * Reads a batch: a JSON array of events. Every invalid event is reported, each issue pointing
+ * into the array, and no event of an invalid batch is stored.
+ */
+function parseEventBatch(body: Buffer | undefined, maxEvents: number, format: EventFormat): NewEvent[] {
   const { value, text } = parseJsonBody(requireBody(body));
   if (!Array.isArray(value)) {
     throw new ContractViolation('INGEST_VALIDATION_FAILED', [{ pointer: '', detail: 'A batch must be a JSON array of events.' }]);
   }
   if (value.length === 0) {
-    throw new ContractViolation('INGEST_VALIDATION_FAILED', [{ pointer: '', detail: 'A batch must hold at least one event.' }]);
+    throw new ContractViolation('INGEST_VALIDATION_FAILED', [{ pointer: '', detail: 'A batch must contain at least one event.' }]);
   }
   if (value.length > maxEvents) {
     throw new ContractViolation('INGEST_BATCH_TOO_LARGE', [
-      { pointer: '', detail: `The batch holds ${value.length} events; the limit is ${maxEvents}.` },
+      { pointer: '', detail: `The batch contains ${value.length} events; the limit is ${maxEvents}.` },
     ]);
   }
   const texts = arrayElementTexts(text);
@@ -35,7 +89,7 @@ export function parseEventBatch(body: Buffer | undefined, maxEvents: number): Ne
   const issues: ValidationIssue[] = [];
   value.forEach((element, index) => {
     try {
-      events.push(eventFromStructured(element, texts[index]!, { pointerPrefix: `/${index}` }));
+      events.push(eventFromStructured(element, texts[index]!, { pointerPrefix: `/${index}`, format }));
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
       issues.push(...error.issues);

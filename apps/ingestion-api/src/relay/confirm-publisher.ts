@@ -1,4 +1,4 @@
-import { TransientError, type BrokerConnection, type OutgoingMessage } from '@ingestion/core';
+import { TransientError, withDeadline, type BrokerConnection, type OutgoingMessage } from '@ingestion/core';
 import type { ConfirmChannel, Message } from 'amqplib';
 
 /** Result of publishing a batch: the message ids that the broker returned as unroutable. */
@@ -53,7 +53,7 @@ export class ConfirmPublisher {
   private async openChannel(): Promise<ConfirmChannel> {
     if (this.channel !== undefined) return this.channel;
     if (!this.broker.isConnected) throw new TransientError('RabbitMQ is not connected', { code: 'BROKER_UNAVAILABLE' });
-    const channel = await withDeadline(this.broker.createConfirmChannel(), this.confirmTimeoutMs, 'opening a confirm channel');
+    const channel = await withDeadline(this.broker.createConfirmChannel(), this.confirmTimeoutMs, () => timeoutError(this.confirmTimeoutMs, 'opening a confirm channel'));
     channel.on('error', () => undefined); // a channel error is followed by 'close', handled below
     channel.on('close', () => {
       if (this.channel === channel) this.channel = undefined;
@@ -69,22 +69,18 @@ export class ConfirmPublisher {
   }
 
   private waitForConfirms(channel: ConfirmChannel): Promise<void> {
-    return withDeadline(channel.waitForConfirms(), this.confirmTimeoutMs, 'publisher confirms');
+    return withDeadline(channel.waitForConfirms(), this.confirmTimeoutMs, () => timeoutError(this.confirmTimeoutMs, 'publisher confirms'));
   }
 
   private waitForDrain(channel: ConfirmChannel): Promise<void> {
     return withDeadline(
       new Promise<void>((resolve) => channel.once('drain', () => resolve())),
       this.confirmTimeoutMs,
-      'the channel to drain',
+      () => timeoutError(this.confirmTimeoutMs, 'the channel to drain'),
     );
   }
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`Timed out after ${ms} ms waiting for ${what}`, { code: 'BROKER_TIMEOUT' })), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+function timeoutError(ms: number, what: string): TransientError {
+  return new TransientError(`Timed out after ${ms} ms waiting for ${what}`, { code: 'BROKER_TIMEOUT' });
 }

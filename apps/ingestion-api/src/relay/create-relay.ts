@@ -1,8 +1,9 @@
 import type { Config, Logger, Services } from '@ingestion/core';
 
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
 
-export function createRelay(config: Config, services: Services, logger: Logger): OutboxRelay {
+export function createRelay(config: Config, services: Services, logger: Logger, metrics?: ApiMetrics): OutboxRelay {
   return new OutboxRelay(
     services.pool,
     services.broker,
@@ -16,5 +17,6 @@ export function createRelay(config: Config, services: Services, logger: Logger):
       appId: config.serviceName,
     },
     logger,
+    metrics,
   );
 }

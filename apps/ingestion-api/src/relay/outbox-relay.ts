@@ -1,16 +1,22 @@
 import {
   backoffDelay,
+  contextFromTraceparent,
   delay,
+  injectTraceHeaders,
   OUTBOX_CHANNEL,
+  startSpan,
   toError,
   toMessage,
+  traceIdOf,
   withTransaction,
   type BrokerConnection,
   type Logger,
 } from '@ingestion/core';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import pg from 'pg';
 
-import { ConfirmPublisher } from './confirm-publisher.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { ConfirmPublisher, type PublishResult } from './confirm-publisher.js';
 import { claimOutboxRows, deleteOutboxRows, postponeOutboxRows, type ClaimedRow } from './outbox-store.js';
 
 export interface RelayOptions {
@@ -50,12 +56,14 @@ export class OutboxRelay {
   private readonly broker: BrokerConnection;
   private readonly options: RelayOptions;
   private readonly logger: Logger;
+  private readonly metrics: ApiMetrics | undefined;
 
-  constructor(pool: pg.Pool, broker: BrokerConnection, options: RelayOptions, logger: Logger) {
+  constructor(pool: pg.Pool, broker: BrokerConnection, options: RelayOptions, logger: Logger, metrics?: ApiMetrics) {
     this.pool = pool;
     this.broker = broker;
     this.options = options;
     this.logger = logger.child({ component: 'relay' });
+    this.metrics = metrics;
   }
 
   start(): void {
@@ -110,10 +118,12 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
 
       const orphans = rows.filter((row) => row.envelope === null);
-      for (const orphan of orphans) log.error({ eventId: orphan.eventId, outboxId: orphan.outboxId }, 'outbox row has no event; dropping it');
+      for (const orphan of orphans) {
+        log.error({ eventId: orphan.eventId, outboxId: orphan.outboxId, traceId: traceIdOf(orphan.traceparent) }, 'outbox row has no event; dropping it');
+      }
       const deliverable = rows.filter((row) => row.envelope !== null);
 
-      const { unroutable } = await publisher.publishBatch(deliverable.map((row) => this.toOutgoing(row)));
+      const { unroutable } = await this.publishTraced(publisher, deliverable);
       const returned = deliverable.filter((row) => unroutable.has(row.eventId));
       if (returned.length > 0) {
         log.error({ count: returned.length, exchange: this.broker.names.eventsExchange }, 'RabbitMQ could not route messages; is the queue bound?');
@@ -124,6 +134,56 @@ export class OutboxRelay {
       log.debug({ published: published.length }, 'outbox batch published');
       return rows.length;
     });
+  }
+
+  /**
+   * Publishes a batch with one producer span per message, each a child of the context stored on its
+   * outbox row, and puts that span's `traceparent` into the message headers for the worker.
+   */
+  private async publishTraced(publisher: ConfirmPublisher, rows: readonly ClaimedRow[]): Promise<PublishResult> {
+    const spans: Span[] = [];
+    const messages = rows.map((row) => {
+      const message = this.toOutgoing(row);
+      const { span, context } = startSpan(
+        `${message.exchange} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': message.exchange,
+            'messaging.rabbitmq.destination.routing_key': message.routingKey,
+            'messaging.message.id': row.eventId,
+            'ingestion.outbox.kind': row.kind,
+          },
+        },
+        contextFromTraceparent(row.traceparent),
+      );
+      spans.push(span);
+      injectTraceHeaders(context, message.options.headers!);
+      return message;
+    });
+    const started = performance.now();
+    try {
+      const result = await publisher.publishBatch(messages);
+      this.metrics?.relayConfirmDuration.observe((performance.now() - started) / 1000);
+      for (const [index, row] of rows.entries()) {
+        const routed = !result.unroutable.has(row.eventId);
+        this.metrics?.relayMessages.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
+        if (!routed) spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: 'unroutable' });
+      }
+      return result;
+    } catch (caught) {
+      const error = toError(caught);
+      for (const [index, row] of rows.entries()) {
+        this.metrics?.relayMessages.inc({ kind: row.kind, result: 'failed' });
+        spans[index]!.recordException(error);
+        spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      }
+      throw caught;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 
   private toOutgoing(row: ClaimedRow) {

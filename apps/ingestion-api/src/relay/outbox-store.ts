@@ -10,6 +10,8 @@ export interface ClaimedRow {
   /** 'process' for the workers; 'dead-letter' for a copy of a failed event, with the reason. */
   readonly kind: 'process' | 'dead-letter';
   readonly lastError: string | null;
+  /** W3C trace context of the span that queued the delivery, or of the ingest request when the row has none. */
+  readonly traceparent: string | null;
 }
 
 interface ClaimRow {
@@ -18,6 +20,7 @@ interface ClaimRow {
   delivery_seq: number;
   kind: 'process' | 'dead-letter';
   last_error: string | null;
+  traceparent: string | null;
   id: string | null;
   cloud_event_id: string;
   source: string;
@@ -34,20 +37,20 @@ interface ClaimRow {
 
 /**
  * Locks up to `limit` due outbox rows in the caller's transaction and returns them with their events,
- * oldest first. SKIP LOCKED lets several relays claim disjoint rows at once; the locks last until the
- * transaction ends, so a relay that dies releases its rows at once and one that hangs loses them when
+ * oldest first. SKIP LOCKED lets several relays claim disjoint rows at once. The locks last until the
+ * transaction ends, so a relay that dies releases its rows at once, and one that hangs loses them when
  * idle_in_transaction_session_timeout ends its session.
  */
 export async function claimOutboxRows(client: ClientBase, limit: number): Promise<ClaimedRow[]> {
   const result = await client.query<ClaimRow>(
     `WITH claimed AS (
-       SELECT id, event_id, delivery_seq, kind FROM outbox
+       SELECT id, event_id, delivery_seq, kind, traceparent FROM outbox
         WHERE available_at <= now()
         ORDER BY id
         LIMIT $1
         FOR UPDATE SKIP LOCKED
      )
-     SELECT c.id AS outbox_id, c.event_id, c.delivery_seq, c.kind, e.last_error, e.id, e.cloud_event_id, e.source, e.type, e.spec_version,
+     SELECT c.id AS outbox_id, c.event_id, c.delivery_seq, c.kind, e.last_error, COALESCE(c.traceparent, e.traceparent) AS traceparent, e.id, e.cloud_event_id, e.source, e.type, e.spec_version,
             e.subject, e.time, e.data_content_type, e.data_schema, e.data, e.extensions, e.received_at
        FROM claimed c LEFT JOIN events e ON e.id = c.event_id
       ORDER BY c.id`,
@@ -58,6 +61,7 @@ export async function claimOutboxRows(client: ClientBase, limit: number): Promis
     eventId: row.event_id,
     kind: row.kind,
     lastError: row.last_error,
+    traceparent: row.traceparent,
     envelope:
       row.id === null
         ? null

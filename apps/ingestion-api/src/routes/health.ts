@@ -1,4 +1,4 @@
-import type { BrokerConnection } from '@ingestion/core';
+import { isDatabaseReachable, type BrokerConnection } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
@@ -15,33 +15,20 @@ export interface HealthOptions {
 const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  const open = { config: { public: true }, schema: { tags: ['health'], security: [] } };
+  app.get('/health/live', { ...open, schema: { ...open.schema, summary: 'Liveness: the process runs' } }, async () => ({ status: 'ok' }));
 
-  app.get('/health/ready', async (request, reply) => {
+  app.get('/health/ready', { ...open, schema: { ...open.schema, summary: 'Readiness: PostgreSQL and RabbitMQ are reachable' } }, async (request, reply) => {
     const checks = {
-      database: await isDatabaseUp(options.pool),
+      database: await isDatabaseReachable(options.pool, DATABASE_PROBE_TIMEOUT_MS),
       broker: options.broker.isConnected,
       shuttingDown: options.isShuttingDown(),
     };
+    // Ready means every dependency is reachable. While only RabbitMQ is down the API still accepts
+    // events into the outbox, so route traffic on /health/live if that should continue then.
     if (checks.database && checks.broker && !checks.shuttingDown) return { status: 'ready', checks };
     const down = [!checks.database && 'PostgreSQL is unreachable', !checks.broker && 'RabbitMQ is unreachable', checks.shuttingDown && 'shutting down'];
     reply.header('cache-control', 'no-store');
     return sendProblem(request, reply, 'INGEST_NOT_READY', { detail: `Not ready: ${down.filter(Boolean).join(', ')}.`, retryAfterSeconds: 5 });
   });
-}
-
-async function isDatabaseUp(pool: pg.Pool): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), DATABASE_PROBE_TIMEOUT_MS);
-  });
-  const probe = pool.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([probe, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

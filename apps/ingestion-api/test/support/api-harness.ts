@@ -1,9 +1,11 @@
-import { createLogger, loadConfig, openServices, type Config, type Services } from '@ingestion/core';
+import { createLogger, createMetricsRegistry, loadConfig, openServices, type Config, type Services } from '@ingestion/core';
 import { createIsolatedEnvironment, type IsolatedEnvironment } from '@ingestion/core/testing';
 import type { FastifyInstance } from 'fastify';
 
 import { buildApp } from '../../src/app.js';
+import { authenticationOptions } from '../../src/auth/authentication.js';
 import { GroupCommitWriter } from '../../src/ingest/group-commit.js';
+import { ApiMetrics } from '../../src/metrics/api-metrics.js';
 import { createRelay } from '../../src/relay/create-relay.js';
 import type { OutboxRelay } from '../../src/relay/outbox-relay.js';
 
@@ -24,7 +26,8 @@ export async function startApiHarness(label: string, overrides: Record<string, s
   const logger = createLogger(config.serviceName, config.LOG_LEVEL);
   const services = await openServices(config, logger, AbortSignal.timeout(30_000));
   await services.broker.waitForConnect();
-  const relay = config.RELAY_ENABLED ? createRelay(config, services, logger) : undefined;
+  const metrics = new ApiMetrics(createMetricsRegistry());
+  const relay = config.RELAY_ENABLED ? createRelay(config, services, logger, metrics) : undefined;
   const writer = new GroupCommitWriter(
     services.pool,
     {
@@ -36,8 +39,9 @@ export async function startApiHarness(label: string, overrides: Record<string, s
     },
     logger,
     () => relay?.wake(),
+    metrics,
   );
-  const app = buildApp({
+  const app = await buildApp({
     pool: services.pool,
     broker: services.broker,
     writer,
@@ -46,6 +50,8 @@ export async function startApiHarness(label: string, overrides: Record<string, s
     batchMaxEvents: config.INGEST_BATCH_MAX_EVENTS,
     commitTimeoutMs: config.INGEST_COMMIT_TIMEOUT_MS,
     isShuttingDown: () => false,
+    authentication: authenticationOptions(config, services.pool),
+    metrics,
   });
   await app.ready();
   relay?.start();

@@ -8,13 +8,13 @@ export interface LockedEvent {
   readonly attempts: number;
 }
 
-/** Longest error message kept in an event's error history, in characters. */
+/** Maximum length of an error message kept in an event's error history, in characters. */
 const ERROR_MESSAGE_MAX_LENGTH = 2_000;
 
 /**
  * Locks the rows of the given events until the transaction ends. Rows are locked in id order, so two
- * workers locking overlapping batches cannot deadlock; a worker that gets a copy of a message another
- * worker is handling waits here, then sees the outcome and skips it.
+ * workers locking overlapping batches cannot deadlock. A worker that gets a copy of a message another
+ * worker is handling waits here, then reads the outcome and skips the copy.
  */
 export async function lockEvents(client: ClientBase, ids: readonly string[]): Promise<Map<string, LockedEvent>> {
   const result = await client.query<{ id: string; status: EventStatus; delivery_seq: number; attempts: number }>(
@@ -41,24 +41,27 @@ export interface FailedAttempt {
   readonly attempt: number;
   readonly error: Error;
   readonly permanent: boolean;
+  /** W3C trace context of the failed attempt; the relay's publish of the next delivery continues its trace. */
+  readonly traceparent: string | null;
 }
 
 /** Records a failed attempt and schedules the next delivery through the outbox after `delayMs`. */
 export async function scheduleRetry(client: ClientBase, failure: FailedAttempt, delayMs: number): Promise<void> {
   await recordFailure(client, failure, 'retrying');
   await client.query(
-    `INSERT INTO outbox (event_id, delivery_seq, kind, available_at)
-     SELECT id, delivery_seq, 'process', now() + $2 * interval '1 millisecond' FROM events WHERE id = $1`,
-    [failure.eventId, delayMs],
+    `INSERT INTO outbox (event_id, delivery_seq, kind, available_at, traceparent)
+     SELECT id, delivery_seq, 'process', now() + $2 * interval '1 millisecond', $3 FROM events WHERE id = $1`,
+    [failure.eventId, delayMs, failure.traceparent],
   );
 }
 
 /** Marks the event failed for good and queues a copy of it for the dead-letter queue. */
 export async function markFailed(client: ClientBase, failure: FailedAttempt): Promise<void> {
   await recordFailure(client, failure, 'failed');
-  await client.query(`INSERT INTO outbox (event_id, delivery_seq, kind) SELECT id, delivery_seq, 'dead-letter' FROM events WHERE id = $1`, [
-    failure.eventId,
-  ]);
+  await client.query(
+    `INSERT INTO outbox (event_id, delivery_seq, kind, traceparent) SELECT id, delivery_seq, 'dead-letter', $2 FROM events WHERE id = $1`,
+    [failure.eventId, failure.traceparent],
+  );
 }
 
 async function recordFailure(client: ClientBase, failure: FailedAttempt, status: 'retrying' | 'failed'): Promise<void> {

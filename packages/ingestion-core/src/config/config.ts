@@ -42,7 +42,7 @@ const environmentSchema = z.object({
   GROUP_COMMIT_WINDOW_MS: integer(0, 100).default(2),
   /** Maximum number of events written by one group-commit transaction. */
   GROUP_COMMIT_MAX_EVENTS: integer(1, 10_000).default(500),
-  /** Maximum number of events waiting for a group commit before the API answers 503. */
+  /** Maximum number of events waiting for a group commit before the API rejects requests with 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /**
    * Time the oldest request may wait for a group commit before the API rejects new requests with 503
@@ -76,8 +76,11 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 64).default(4),
   /** Comma-separated paths of extra handler modules; each default-exports an EventHandler or an array of them. */
   WORKER_HANDLER_MODULES: z.string().default(''),
-  /** Time a handler may run before its attempt counts as failed. */
-  WORKER_HANDLER_TIMEOUT_MS: integer(10, 600_000).default(30_000),
+  /**
+   * Time a handler may run before its attempt counts as failed. Keep it below
+   * DATABASE_STATEMENT_TIMEOUT_MS, which also ends a transaction left idle that long.
+   */
+  WORKER_HANDLER_TIMEOUT_MS: integer(10, 600_000).default(10_000),
   /** Handler attempts before an event is dead-lettered and marked failed. */
   WORKER_MAX_ATTEMPTS: integer(1, 100).default(5),
   WORKER_RETRY_BASE_DELAY_MS: integer(1, 3_600_000).default(1_000),
@@ -85,8 +88,51 @@ const environmentSchema = z.object({
   /** Time a graceful shutdown may take before the process stops anyway. */
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(25_000),
   DATABASE_POOL_SIZE: integer(1, 200).default(10),
+
+  /**
+   * Turns API key authentication off, so that every request is let in without a key. Meant only for
+   * local development; never set it on a reachable deployment.
+   */
+  AUTH_DISABLED: boolean.default(false),
+  /**
+   * An API key the API registers at start-up (when not registered yet), so that a fresh deployment
+   * has a first key. At least 32 characters; generate it with `openssl rand -base64 32`.
+   */
+  AUTH_BOOTSTRAP_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** File that contains AUTH_BOOTSTRAP_KEY, such as a Docker or Kubernetes secret; used when AUTH_BOOTSTRAP_KEY is unset. */
+  AUTH_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
+  /** Comma-separated scopes of AUTH_BOOTSTRAP_KEY: ingest, read, admin. */
+  AUTH_BOOTSTRAP_KEY_SCOPES: z.string().regex(/^(ingest|read|admin)(,(ingest|read|admin))*$/, 'must be a comma-separated list of ingest, read, admin').default('ingest,read,admin'),
+  /** How long the API trusts a key looked up in the database; a revoked key is refused within this time. */
+  AUTH_CACHE_TTL_MS: integer(0, 600_000).default(5_000),
+  /** Requests per minute one API key may make to one API process, unless the key sets its own limit. */
+  RATE_LIMIT_PER_MINUTE: integer(1, 100_000_000).default(60_000),
   /** Time after which a statement is cancelled, and a lock wait or an idle transaction is ended. */
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+
+  // Operations: the worker's HTTP server and OpenTelemetry tracing. The OTEL_* names and meanings are
+  // those of the OpenTelemetry SDK environment variable specification. The OTLP exporter also reads
+  // OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and the certificate variables itself.
+  /** Port of the worker's HTTP server for /health/live, /health/ready and /metrics; 0 picks a free port. */
+  WORKER_HTTP_PORT: integer(0, 65535).default(5002),
+  /** Turns tracing off whatever else is set. */
+  OTEL_SDK_DISABLED: boolean.default(false),
+  /** `otlp`, `console` or `none`. Unset means `otlp` when an OTLP endpoint is set, and no tracing otherwise. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  /** Base URL of an OTLP/HTTP receiver, such as http://otel-collector:4318; `/v1/traces` is appended. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** Full URL of the OTLP/HTTP traces endpoint; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** OTLP encoding. gRPC is not supported: point the exporter at the collector's HTTP port (4318). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  /** Sampling ratio from 0 to 1 for the `traceidratio` samplers. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  /** Service name in traces; defaults to the process's own name (ingestion-api, processor-worker). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -102,7 +148,12 @@ export interface Config extends Environment {
  */
 export function loadConfig(serviceName: string, env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = environmentSchema.safeParse(present);
+  const result = environmentSchema
+    .refine((env) => env.WORKER_HANDLER_TIMEOUT_MS < env.DATABASE_STATEMENT_TIMEOUT_MS, {
+      path: ['WORKER_HANDLER_TIMEOUT_MS'],
+      message: 'must be less than DATABASE_STATEMENT_TIMEOUT_MS, or the database ends the transaction of a slow handler first',
+    })
+    .safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);

@@ -1,6 +1,9 @@
 /** One reason a request was rejected, pointing at the bad part of the body with a JSON Pointer (RFC 6901). */
 export interface ValidationIssue {
+  /** JSON Pointer into the body; in binary mode, into the event's attributes. */
   readonly pointer: string;
+  /** HTTP header that carried the bad value, in binary mode. */
+  readonly header?: string;
   readonly detail: string;
 }
 

@@ -14,24 +14,29 @@ export type InsertOutcome =
 
 /**
  * Inserts events and one outbox row for each new one, in the caller's transaction, with one statement.
+ * `traceparents[i]`, when given, is the W3C trace context of event i, stored on the event and its outbox row.
  * An event whose (source, id) is already stored is not inserted again: its outcome is `duplicate`
  * when the content matches and `conflict` when it differs.
  */
-export async function insertEvents(client: Pick<ClientBase, 'query'>, events: readonly NewEvent[]): Promise<InsertOutcome[]> {
+export async function insertEvents(
+  client: Pick<ClientBase, 'query'>,
+  events: readonly NewEvent[],
+  traceparents: readonly (string | null)[] = [],
+): Promise<InsertOutcome[]> {
   const inserted = await client.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::bytea[], $11::jsonb[], $12::bytea[])
+                            $8::text[], $9::text[], $10::bytea[], $11::jsonb[], $12::bytea[], $13::text[])
          AS t(id, cloud_event_id, source, type, spec_version, subject, time, data_content_type, data_schema,
-              data, extensions, fingerprint)
+              data, extensions, fingerprint, traceparent)
      ), inserted AS (
        INSERT INTO events (id, cloud_event_id, source, type, spec_version, subject, time, data_content_type,
-                           data_schema, data, extensions, fingerprint)
+                           data_schema, data, extensions, fingerprint, traceparent)
        SELECT * FROM input
        ON CONFLICT (source, cloud_event_id) DO NOTHING
-       RETURNING id
+       RETURNING id, traceparent
      ), queued AS (
-       INSERT INTO outbox (event_id) SELECT id FROM inserted
+       INSERT INTO outbox (event_id, traceparent) SELECT id, traceparent FROM inserted
      )
      SELECT inserted.id FROM inserted CROSS JOIN (SELECT pg_notify('${OUTBOX_CHANNEL}', '')) AS wake_relays`,
     [
@@ -47,6 +52,7 @@ export async function insertEvents(client: Pick<ClientBase, 'query'>, events: re
       events.map((event) => event.data),
       events.map((event) => JSON.stringify(event.extensions)),
       events.map((event) => event.fingerprint),
+      events.map((_event, index) => traceparents[index] ?? null),
     ],
   );
   const createdIds = new Set(inserted.rows.map((row) => row.id));

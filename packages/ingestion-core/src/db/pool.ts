@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 import type { Logger } from '../logging/logger.js';
+import { valueWithin } from '../resilience/value-within.js';
 
 export interface PoolOptions {
   readonly connectionString: string;
@@ -27,6 +28,12 @@ export function createPool(options: PoolOptions, logger: Logger): pg.Pool {
   });
   // An idle client whose connection dies emits 'error' on the pool; without a listener the process would exit.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  // A checked-out client between two queries (a relay waiting for publisher confirms, a worker running a
+  // handler) emits 'error' on itself when its connection dies, and pg-pool listens only while the client
+  // is idle. The client's next query then fails, and the caller's error handling takes over.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection in use failed'));
+  });
   return pool;
 }
 
@@ -49,6 +56,15 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   } finally {
     client.release(broken);
   }
+}
+
+/** Runs `SELECT 1` and returns whether it succeeded within `timeoutMs`, for readiness probes. */
+export async function isDatabaseReachable(pool: pg.Pool, timeoutMs: number): Promise<boolean> {
+  const probe = pool.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  return valueWithin(probe, timeoutMs, false);
 }
 
 /** SQLSTATE classes that mean "the database is not reachable right now", as opposed to a bad query. */

@@ -1,8 +1,8 @@
 import type { Logger } from '../logging/logger.js';
 
 /**
- * Installs SIGTERM and SIGINT handlers for a process entry point. The first signal runs `stop`
- * (stop intake, drain, close connections); if that takes longer than `timeoutMs`, or a second
+ * Installs SIGTERM and SIGINT handlers for a process entry point. The first signal runs `stop`, which
+ * stops intake, drains and closes connections. If that takes longer than `timeoutMs`, or a second
  * signal arrives, the process exits at once with code 1.
  */
 export function onShutdownSignal(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {

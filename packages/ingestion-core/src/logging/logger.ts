@@ -1,10 +1,13 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 
+import { activeTraceFields } from '../telemetry/trace-context.js';
+
 export type Logger = PinoLogger;
 
 /**
  * Creates the JSON-lines logger of a process. Fields that may carry secrets are redacted,
- * and URLs with credentials should be logged through `redactUrl`.
+ * and URLs with credentials should be logged through `redactUrl`. A line written while a span is
+ * active carries its `traceId` and `spanId`.
  */
 export function createLogger(service: string, level: string): Logger {
   return pino({
@@ -12,6 +15,7 @@ export function createLogger(service: string, level: string): Logger {
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: activeTraceFields,
     redact: {
       paths: ['password', '*.password', 'authorization', '*.authorization', 'req.headers.authorization', 'headers.authorization'],
       censor: '[redacted]',

@@ -5,7 +5,8 @@ import { PermanentError } from '../errors/errors.js';
 /**
  * The message that carries one event through RabbitMQ, in the style of the CloudEvents binary
  * content mode: the body is the event's data, byte for byte, and the attributes travel as headers
- * named `cloudEvents:<attribute>`. The internal event id is the AMQP message id.
+ * named `cloudEvents:<attribute>`. The internal event id is the AMQP message id. The relay adds the
+ * W3C `traceparent` and `tracestate` headers of its publish span (see telemetry/trace-context.ts).
  */
 export interface EventEnvelope {
   readonly eventId: string;

@@ -17,7 +17,10 @@ export interface IsolatedEnvironment {
   readonly rabbitmqUrl: string;
   readonly prefix: string;
   readonly names: TopologyNames;
-  /** Environment variables that point a process of the product at this environment. */
+  /**
+   * Environment variables that point a process of the product at this environment. They turn API keys
+   * off (AUTH_DISABLED=true), so tests that check authentication set AUTH_DISABLED=false themselves.
+   */
   readonly env: Record<string, string>;
   /** Drops the database and deletes the exchanges and queues. */
   cleanup(): Promise<void>;
@@ -42,6 +45,7 @@ export async function createIsolatedEnvironment(label: string): Promise<Isolated
       DATABASE_URL: databaseUrl.toString(),
       RABBITMQ_URL: TEST_RABBITMQ_URL,
       RABBITMQ_PREFIX: prefix,
+      AUTH_DISABLED: 'true',
     },
     async cleanup() {
       await deleteTopology(names);
@@ -89,3 +93,4 @@ export async function waitFor<T>(description: string, check: () => Promise<T | u
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`, { cause: last });
 }
+export * from './processes.js';

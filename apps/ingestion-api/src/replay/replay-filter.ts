@@ -1,0 +1,60 @@
+import { ContractViolation, LIMITS, pointerToken, type ValidationIssue } from '@ingestion/core';
+import { z } from 'zod';
+
+/** Filter of a replay of failed events. Every field that is set must match. */
+export interface ReplayFilter {
+  readonly type?: string;
+  /** Earliest receive time, inclusive. */
+  readonly from?: Date;
+  /** Latest receive time, exclusive. */
+  readonly to?: Date;
+  /**
+   * Only events whose last change is older than this. The CLI sets it to its own start time, so an
+   * event that it replayed and that failed again while it ran is not replayed a second time.
+   */
+  readonly failedBefore?: Date;
+}
+
+/** Maximum number of events one filtered replay request replays. The response reports how many are left. */
+export const REPLAY_MAX_LIMIT = 10_000;
+export const REPLAY_DEFAULT_LIMIT = 1_000;
+
+const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+const requestSchema = z
+  .strictObject({
+    type: z.string().min(1).max(LIMITS.typeMaxBytes).optional(),
+    from: timestamp.optional(),
+    to: timestamp.optional(),
+    limit: z.number().int().min(1).max(REPLAY_MAX_LIMIT).default(REPLAY_DEFAULT_LIMIT),
+  })
+  .refine((value) => value.type !== undefined || value.from !== undefined || value.to !== undefined, {
+    message: 'Set at least one of type, from and to. To replay every failed event, give a `from` before the oldest one.',
+  })
+  .refine((value) => value.from === undefined || value.to === undefined || value.from < value.to, {
+    message: '`from` must be earlier than `to`.',
+    path: ['to'],
+  });
+
+/** A filtered replay request: the filter and the maximum number of events to replay. */
+export interface ReplayRequest {
+  readonly filter: ReplayFilter;
+  readonly limit: number;
+}
+
+/**
+ * Validates the JSON object of a filtered replay request: `type`, `from` and `to` (RFC 3339 times
+ * with an offset), and `limit`. Throws a ContractViolation that points at every invalid member.
+ */
+export function parseReplayRequest(value: unknown): ReplayRequest {
+  const result = requestSchema.safeParse(value);
+  if (!result.success) {
+    const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
+      pointer: issue.path.map((segment) => `/${pointerToken(String(segment))}`).join(''),
+      detail: issue.message,
+    }));
+    throw new ContractViolation('INGEST_VALIDATION_FAILED', issues);
+  }
+  const { limit, ...filter } = result.data;
+  return { filter, limit };
+}
