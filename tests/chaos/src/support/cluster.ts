@@ -24,6 +24,8 @@ const SCENARIO_SETTINGS: Record<string, string> = {
   INGEST_COMMIT_TIMEOUT_MS: '3000',
   RELAY_CONFIRM_TIMEOUT_MS: '5000',
   SHUTDOWN_TIMEOUT_MS: '10000',
+  // Several workers share this host, so each serves its health and metrics on a free port.
+  WORKER_HTTP_PORT: '0',
 };
 
 export interface ClusterShape {
