@@ -1,4 +1,4 @@
-import { isConnectionError, type ErrorCode } from '@ingestion/core';
+import { ERROR_CATALOGUE, isConnectionError, type ErrorCode } from '@ingestion/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 import { sendProblem } from './problem.js';
@@ -28,7 +28,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const mapped = FASTIFY_ERRORS[error.code];
     if (mapped !== undefined) {
       request.log.info({ code: error.code }, 'request rejected');
-      return sendProblem(request, reply, mapped, { detail: error.message });
+      // Fastify's message says what went wrong; the catalogue adds what the client should do.
+      return sendProblem(request, reply, mapped, { detail: `${error.message.replace(/\.$/, '')}. ${ERROR_CATALOGUE[mapped].fix}` });
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.info({ err: error }, 'request rejected');
