@@ -1,7 +1,6 @@
-import { waitFor } from '@ingestion/core/testing';
+import { freePort, waitFor } from '@ingestion/core/testing';
 
 import { BenchProcess } from './child-process.js';
-import { freePort } from './free-port.js';
 
 /** A child process that serves HTTP on 127.0.0.1. */
 export interface HttpProcess {

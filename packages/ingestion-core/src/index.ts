@@ -31,3 +31,4 @@ export * from './telemetry/trace-context.js';
 export * from './metrics/registry.js';
 export * from './metrics/shared-reading.js';
 export * from './resilience/value-within.js';
+export * from './lifecycle/run-service.js';

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 
-import { createIsolatedEnvironment, startService, waitFor, type IsolatedEnvironment, type ServiceProcess } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, startService, waitFor, type IsolatedEnvironment, type ServiceProcess } from '@ingestion/core/testing';
 
 import { API_ENTRY, WORKER_ENTRY } from './support/entry-points.js';
-import { freePort } from './support/ports.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 describe('process start-up', () => {

@@ -3,11 +3,10 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
-import { createIsolatedEnvironment, startService, waitFor, type IsolatedEnvironment, type ServiceProcess } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, startService, waitFor, type IsolatedEnvironment, type ServiceProcess } from '@ingestion/core/testing';
 import pg from 'pg';
 
 import { API_ENTRY, WORKER_ENTRY } from './support/entry-points.js';
-import { freePort } from './support/ports.js';
 
 const webhooks = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
 import pg from 'pg';
 
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { API_MAIN, WORKER_MAIN } from './support/repo-paths.js';
-import { freePort, ServiceProcess } from './support/service-process.js';
+import { ServiceProcess } from './support/service-process.js';
 
 const FLAKY_HANDLER = fileURLToPath(new URL('./support/flaky-handler.js', import.meta.url));
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { createIsolatedEnvironment, waitFor } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, waitFor } from '@ingestion/core/testing';
 import pg from 'pg';
 
 import { sendLoad, type LoadEvent } from './support/ingest-load.js';
 import { NetworkHost } from './support/network-host.js';
 import { API_MAIN, WORKER_MAIN } from './support/repo-paths.js';
-import { freePort, ServiceProcess } from './support/service-process.js';
+import { ServiceProcess } from './support/service-process.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const EVENT_COUNT = 1500;

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { loadConfig } from '@ingestion/core';
-import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
 
 import { BuildContext } from '../src/build-context.js';
 import { emulateBuild, hostPath, type EmulatedBuild, type EmulatedImage, type StageCache } from '../src/build-emulator.js';
 import { readDockerfile, type DockerStage } from '../src/dockerfile.js';
 import { parseDuration } from '../src/duration.js';
-import { findFreePort } from '../src/free-port.js';
 import { ManagedProcess } from '../src/managed-process.js';
 import { CONTAINER_APPS, readRootManifest, REPOSITORY_ROOT, type ContainerApp } from '../src/repository.js';
 
@@ -85,7 +84,7 @@ describe('container commands', () => {
     for (const app of CONTAINER_APPS) {
       const stages = await readDockerfile(join(REPOSITORY_ROOT, app.dockerfile));
       builds.set(app.service, { stages, result: await emulateBuild({ stages, context, outputDir: join(workDir, app.service), cache }) });
-      ports.set(app.service, await findFreePort());
+      ports.set(app.service, await freePort());
     }
     environment = await createIsolatedEnvironment('containers');
   });

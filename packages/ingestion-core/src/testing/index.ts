@@ -94,3 +94,4 @@ export async function waitFor<T>(description: string, check: () => Promise<T | u
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`, { cause: last });
 }
 export * from './processes.js';
+export * from './free-port.js';

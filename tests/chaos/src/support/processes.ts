@@ -1,10 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
+import { freePort, startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
 
 /** Root of the repository, from tests/chaos/dist/src/support/. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -117,15 +116,3 @@ function messageOf(line: string): string {
   }
 }
 
-/** Asks the kernel for a free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

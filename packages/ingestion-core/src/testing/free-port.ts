@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
+/**
+ * Returns a TCP port on 127.0.0.1 that was free a moment ago. Another process can take it before the
+ * caller binds it, which is unlikely enough for tests.
+ */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -9,6 +12,6 @@ export async function freePort(): Promise<number> {
   });
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('Could not read the address of a probe server');
+  if (address === null || typeof address === 'string') throw new Error('The operating system assigned no TCP port');
   return address.port;
 }
