@@ -8,7 +8,7 @@ export interface HttpProcess {
   readonly baseUrl: string;
 }
 
-/** Time a server may take to start and answer its readiness path, in milliseconds. */
+/** Time a server may take to start and respond on its readiness path, in milliseconds. */
 const START_TIMEOUT_MS = 60_000;
 
 /**

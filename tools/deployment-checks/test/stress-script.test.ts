@@ -16,13 +16,13 @@ interface RecordedRequest {
   readonly body: string;
 }
 
-/** What the stub API answers, set per test. */
+/** Response of the stub API, set per test. */
 interface StubBehaviour {
   /** HTTP status for the n-th ingest request (1-based). */
   ingestStatus(n: number): number;
   /** Status reported for an accepted event. */
   eventStatus: 'accepted' | 'processed' | 'failed';
-  /** Time each ingest request is held before its answer, so that requests overlap. */
+  /** Time each ingest request is held before its response, so that requests overlap. */
   ingestDelayMs: number;
 }
 

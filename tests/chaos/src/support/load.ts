@@ -26,13 +26,13 @@ export interface LoadOptions {
 
 /** Counts of what the load saw. Every event is resent, with the same body, until it gets a 202 response or is given up. */
 export interface LoadReport {
-  /** Internal event id per event index, from its 202 answer. */
+  /** Internal event id per event index, from its 202 response. */
   readonly acceptedIds: Map<number, string>;
   requests: number;
   accepted: number;
-  /** 202 answers that said `duplicate: true`: a resend of an event the API had stored before. */
+  /** 202 responses with `duplicate: true`: a resend of an event the API had stored before. */
   duplicates: number;
-  /** 503 answers by their Retry-After header value ('none' when missing). */
+  /** 503 responses by their Retry-After header value ('none' when missing). */
   readonly unavailable: Map<string, number>;
   /** Requests that failed without an HTTP answer (connection refused or reset). */
   networkErrors: number;
