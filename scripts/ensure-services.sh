@@ -25,6 +25,6 @@ if ! rabbitmqctl -q await_startup --timeout 5 >/dev/null 2>&1; then
   wait_for RabbitMQ "rabbitmqctl -q await_startup --timeout 5"
 fi
 # A test that stopped the RabbitMQ application and failed before starting it again leaves the node up
-# with the app stopped; start_app is a no-op when it runs.
+# with the app stopped. start_app starts it then, and does nothing when the app already runs.
 rabbitmqctl -q start_app >/dev/null 2>&1 || true
 wait_for "RabbitMQ on port 5672" "bash -c '</dev/tcp/127.0.0.1/5672'"

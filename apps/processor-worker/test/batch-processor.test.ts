@@ -120,7 +120,9 @@ describe('BatchProcessor', () => {
     assert.equal(retry.rowCount, 1);
     assert.equal(retry.rows[0]!.delivery_seq, 2);
     assert.equal(retry.rows[0]!.kind, 'process');
-    assert.ok(retry.rows[0]!.delay_ms >= 500 && retry.rows[0]!.delay_ms <= 1_000, `delay ${retry.rows[0]!.delay_ms} ms`);
+    // First retry: full jitter between half and all of the 1,000 ms base delay.
+    assert.ok(retry.rows[0]!.delay_ms >= 500, `delay ${retry.rows[0]!.delay_ms} ms is below 500 ms`);
+    assert.ok(retry.rows[0]!.delay_ms <= 1_000, `delay ${retry.rows[0]!.delay_ms} ms is above 1,000 ms`);
   });
 
   it('keeps the other events of a batch when one handler fails', async () => {
@@ -132,7 +134,7 @@ describe('BatchProcessor', () => {
     assert.equal((await eventRow(bad.eventId)).status, 'retrying');
   });
 
-  it('fails the event after the last attempt and queues it for the dead-letter queue', async () => {
+  it('last attempt fails and dead-letters', async () => {
     let envelope = await storeEvent(pool, { id: randomUUID(), type: 'test.flaky', data: {} });
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       await processor.process([deliveredMessage(envelope)]);

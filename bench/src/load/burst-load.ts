@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import { LatencyRecorder, type LoadResult } from './latency-recorder.js';
 
 /**
- * Sends `concurrency` single-event POSTs at once, waits for all answers, and repeats `rounds` times.
+ * Sends `concurrency` single-event POSTs at once, waits for all responses, and repeats `rounds` times.
  * Every request has its own connection, as independent clients would.
  */
 export async function runBurstLoad(url: string, bodies: readonly string[], concurrency: number, rounds: number): Promise<LoadResult> {

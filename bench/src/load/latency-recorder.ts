@@ -9,7 +9,7 @@ export interface LatencySummary {
 export interface TimelinePoint {
   /** Seconds since the phase started. */
   readonly second: number;
-  /** Events accepted (answered 202) in this second. */
+  /** Events accepted (202) in this second. */
   readonly acceptedEvents: number;
   readonly latency: LatencySummary;
 }
@@ -20,7 +20,7 @@ export interface LoadResult {
   readonly requests: number;
   readonly acceptedRequests: number;
   readonly acceptedEvents: number;
-  /** Requests answered with another status, by status code. */
+  /** Requests that got another status, by status code. */
   readonly rejected: Readonly<Record<string, number>>;
   /** Requests that failed without a response (connection errors, timeouts, generator limit). */
   readonly errors: number;

@@ -13,7 +13,7 @@ const START_TIMEOUT_MS = 60_000;
 
 /**
  * Starts `script` on a free port, passed as PORT with HOST=127.0.0.1, and waits until GET
- * `readyPath` answers 200.
+ * `readyPath` returns 200.
  */
 export async function startHttpProcess(
   name: string,

@@ -36,7 +36,7 @@ export class RssSampler {
       const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
       if (match !== null) this.peakBytes = Math.max(this.peakBytes, Number(match[1]) * 1024);
     } catch {
-      // The process has exited; its last sample stands.
+      // The process has exited; its last sample is kept.
     }
   }
 }

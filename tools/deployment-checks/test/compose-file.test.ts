@@ -138,7 +138,8 @@ describe('docker-compose.yml', () => {
   it('apps wait for healthy dependencies', () => {
     for (const app of CONTAINER_APPS) {
       const dependsOn = compose.services[app.service]!.depends_on;
-      assert.ok(dependsOn !== undefined && !Array.isArray(dependsOn), `${app.service} needs depends_on with conditions`);
+      assert.ok(dependsOn !== undefined, `${app.service} needs depends_on`);
+      assert.ok(!Array.isArray(dependsOn), `${app.service} needs depends_on with conditions, not a list`);
       for (const dependency of INFRASTRUCTURE_SERVICES) {
         assert.equal((dependsOn as Record<string, { condition: string }>)[dependency]?.condition, 'service_healthy', `${app.service} → ${dependency}`);
       }

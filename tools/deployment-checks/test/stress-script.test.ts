@@ -28,7 +28,7 @@ interface StubBehaviour {
 
 /**
  * A stand-in for the API that records every request, so that the script's requests and its handling of
- * answers can be checked without the real services. The real API is driven by container-commands.test.ts.
+ * responses can be checked without the real services. The real API is driven by container-commands.test.ts.
  */
 describe('stress_test.sh against a stub API', () => {
   let server: Server;

@@ -28,7 +28,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const mapped = FASTIFY_ERRORS[error.code];
     if (mapped !== undefined) {
       request.log.info({ code: error.code }, 'request rejected');
-      // Fastify's message says what went wrong; the catalogue adds what the client should do.
+      // Fastify's message names the problem, and the catalogue adds what the client should do.
       return sendProblem(request, reply, mapped, { detail: `${error.message.replace(/\.$/, '')}. ${ERROR_CATALOGUE[mapped].fix}` });
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

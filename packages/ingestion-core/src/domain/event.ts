@@ -5,7 +5,7 @@ export const DEFAULT_EVENT_SOURCE = 'urn:ingestion:unspecified';
 
 /**
  * An event as accepted by the API, ready to be stored.
- * `data` holds the bytes the client sent for the data, unchanged; `dataContentType` says how to read them.
+ * `data` contains the bytes the client sent for the data, unchanged, and `dataContentType` names their media type.
  */
 export interface NewEvent {
   /** Internal id, a UUIDv7; the id of the status resource. */

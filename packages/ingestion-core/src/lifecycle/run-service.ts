@@ -3,7 +3,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { startTracing } from '../telemetry/tracing.js';
 import { exitOnStartupFailure, onShutdownSignal } from './shutdown.js';
 
-/** What a process entry point gets from runService. */
+/** Context that runService passes to a process entry point. */
 export interface ServiceContext {
   readonly config: Config;
   readonly logger: Logger;

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { backoffDelay, delay } from './backoff.js';
 
 export interface RetryUntilOptions {
-  /** What is being attempted, for the log: "connect to PostgreSQL". */
+  /** Action being attempted, for the log, such as "connect to PostgreSQL". */
   readonly action: string;
   readonly logger: Logger;
   readonly signal?: AbortSignal;

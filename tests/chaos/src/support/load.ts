@@ -34,13 +34,13 @@ export interface LoadReport {
   duplicates: number;
   /** 503 responses by their Retry-After header value ('none' when missing). */
   readonly unavailable: Map<string, number>;
-  /** Requests that failed without an HTTP answer (connection refused or reset). */
+  /** Requests that failed without an HTTP response (connection refused or reset). */
   networkErrors: number;
   /** Requests aborted after requestTimeoutMs. */
   hung: number;
-  /** Answers other than 202 and 503, by status. */
+  /** Responses other than 202 and 503, by status. */
   readonly unexpected: Map<number, number>;
-  /** Events never answered 202 before giveUpAfterMs. */
+  /** Events that got no 202 before giveUpAfterMs. */
   givenUp: number;
   /** Requests sent and not answered yet. */
   inFlight: number;
