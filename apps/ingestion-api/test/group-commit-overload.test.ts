@@ -7,10 +7,10 @@ import type pg from 'pg';
 
 import { GroupCommitWriter, OverloadedError } from '../src/ingest/group-commit.js';
 
-/** A pool whose connections never come, as when PostgreSQL stalls. */
-const stalledPool = { connect: () => new Promise(() => undefined) } as unknown as pg.Pool;
+/** A pool whose queries never finish, as when PostgreSQL stalls. */
+const stalledPool = { query: () => new Promise(() => undefined) } as unknown as pg.Pool;
 
-const event = { id: '00000000-0000-7000-8000-000000000001' } as NewEvent;
+const event = { id: '00000000-0000-7000-8000-000000000001', data: null, fingerprint: Buffer.alloc(32) } as NewEvent;
 
 function writer(options: { maxPendingEvents?: number; maxQueueWaitMs?: number }) {
   return new GroupCommitWriter(

@@ -4,7 +4,6 @@ import {
   startSpan,
   toError,
   traceparentOf,
-  withTransaction,
   type InsertOutcome,
   type Logger,
   type NewEvent,
@@ -136,7 +135,7 @@ export class GroupCommitWriter {
     this.inFlightCommits += 1;
     this.inFlightEvents += events.length;
     try {
-      const outcomes = await withTransaction(this.pool, (client) => insertEvents(client, events, traceparents));
+      const outcomes = await insertEvents(this.pool, events, traceparents);
       this.recordCommit(events.length, batch.length, started, 'committed');
       let offset = 0;
       for (const [index, request] of batch.entries()) {

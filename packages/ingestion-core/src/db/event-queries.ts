@@ -13,22 +13,34 @@ export type InsertOutcome =
   | { readonly kind: 'conflict'; readonly id: string };
 
 /**
- * Inserts events and one outbox row for each new one, in the caller's transaction, with one statement.
+ * Inserts events and one outbox row for each new one with one statement, which PostgreSQL runs as
+ * one transaction when the caller has none open, so both rows commit together or not at all.
  * `traceparents[i]`, when given, is the W3C trace context of event i, stored on the event and its outbox row.
  * An event whose (source, id) is already stored is not inserted again: its outcome is `duplicate`
  * when the content matches and `conflict` when it differs.
+ *
+ * The data and fingerprints of all events travel as one binary parameter each, cut into rows by
+ * their lengths: the driver would otherwise send every byte of an array of byte strings as two hex digits.
  */
 export async function insertEvents(
   client: Pick<ClientBase, 'query'>,
   events: readonly NewEvent[],
   traceparents: readonly (string | null)[] = [],
 ): Promise<InsertOutcome[]> {
+  const data = packBytes(events.map((event) => event.data));
+  const fingerprints = packBytes(events.map((event) => event.fingerprint));
   const inserted = await client.query<{ id: string }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::bytea[], $11::jsonb[], $12::bytea[], $13::text[])
-         AS t(id, cloud_event_id, source, type, spec_version, subject, time, data_content_type, data_schema,
-              data, extensions, fingerprint, traceparent)
+       SELECT t.id, t.cloud_event_id, t.source, t.type, t.spec_version, t.subject, t.time, t.data_content_type,
+              t.data_schema,
+              CASE WHEN t.data_length >= 0 THEN substring($10::bytea FROM t.data_start FOR t.data_length) END AS data,
+              t.extensions,
+              substring($12::bytea FROM t.fingerprint_start FOR t.fingerprint_length) AS fingerprint,
+              t.traceparent
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $11::jsonb[], $13::text[], $14::int[], $15::int[], $16::int[], $17::int[])
+           AS t(id, cloud_event_id, source, type, spec_version, subject, time, data_content_type, data_schema,
+                extensions, traceparent, data_start, data_length, fingerprint_start, fingerprint_length)
      ), inserted AS (
        INSERT INTO events (id, cloud_event_id, source, type, spec_version, subject, time, data_content_type,
                            data_schema, data, extensions, fingerprint, traceparent)
@@ -49,10 +61,14 @@ export async function insertEvents(
       events.map((event) => event.time),
       events.map((event) => event.dataContentType),
       events.map((event) => event.dataSchema),
-      events.map((event) => event.data),
+      data.bytes,
       events.map((event) => JSON.stringify(event.extensions)),
-      events.map((event) => event.fingerprint),
+      fingerprints.bytes,
       events.map((_event, index) => traceparents[index] ?? null),
+      data.starts,
+      data.lengths,
+      fingerprints.starts,
+      fingerprints.lengths,
     ],
   );
   const createdIds = new Set(inserted.rows.map((row) => row.id));
@@ -117,4 +133,23 @@ export async function findEvent(client: Pick<ClientBase, 'query'>, id: string): 
     error: row.last_error,
     errors: row.errors,
   };
+}
+
+/** Byte strings joined into one buffer, with where each starts (1-based, as SQL counts) and its length; -1 for null. */
+interface PackedBytes {
+  readonly bytes: Buffer;
+  readonly starts: number[];
+  readonly lengths: number[];
+}
+
+function packBytes(values: readonly (Buffer | null)[]): PackedBytes {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let position = 1;
+  for (const value of values) {
+    starts.push(position);
+    lengths.push(value === null ? -1 : value.length);
+    position += value?.length ?? 0;
+  }
+  return { bytes: Buffer.concat(values.filter((value) => value !== null)), starts, lengths };
 }
