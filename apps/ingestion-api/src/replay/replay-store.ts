@@ -51,7 +51,7 @@ export function replayEvent(pool: pg.Pool, id: string): Promise<ReplayOutcome> {
  */
 export function replayFailedEvents(pool: pg.Pool, filter: ReplayFilter, limit: number): Promise<FilteredReplayResult> {
   const parameters = [filter.type ?? null, filter.from ?? null, filter.to ?? null, filter.failedBefore ?? null];
-  const matches = `status = 'failed'
+  const matches = `status = 'failed' AND last_error IS NOT NULL
         AND ($1::text IS NULL OR type = $1)
         AND ($2::timestamptz IS NULL OR received_at >= $2)
         AND ($3::timestamptz IS NULL OR received_at < $3)
