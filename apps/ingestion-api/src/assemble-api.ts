@@ -34,6 +34,7 @@ export async function assembleApi(config: Config, services: Services, logger: Lo
       windowMs: config.GROUP_COMMIT_WINDOW_MS,
       maxBatchEvents: config.GROUP_COMMIT_MAX_EVENTS,
       maxPendingEvents: config.INGEST_MAX_PENDING_EVENTS,
+      maxPendingBytes: config.INGEST_MAX_PENDING_BYTES,
       maxQueueWaitMs: config.INGEST_MAX_QUEUE_WAIT_MS,
       // Leaves two pooled connections for status reads and readiness probes.
       maxConcurrentCommits: Math.max(1, config.DATABASE_POOL_SIZE - 2),

@@ -12,10 +12,10 @@ const stalledPool = { query: () => new Promise(() => undefined) } as unknown as 
 
 const event = { id: '00000000-0000-7000-8000-000000000001', data: null, fingerprint: Buffer.alloc(32) } as NewEvent;
 
-function writer(options: { maxPendingEvents?: number; maxQueueWaitMs?: number }) {
+function writer(options: { maxPendingEvents?: number; maxPendingBytes?: number; maxQueueWaitMs?: number }) {
   return new GroupCommitWriter(
     stalledPool,
-    { windowMs: 0, maxBatchEvents: 1, maxConcurrentCommits: 1, maxPendingEvents: 1_000, maxQueueWaitMs: 60_000, ...options },
+    { windowMs: 0, maxBatchEvents: 1, maxConcurrentCommits: 1, maxPendingEvents: 1_000, maxPendingBytes: 1_000_000, maxQueueWaitMs: 60_000, ...options },
     createLogger('test', 'silent'),
     () => undefined,
   );
@@ -46,6 +46,16 @@ describe('group commit overload', () => {
     void subject.submit([event]);
 
     await assert.rejects(subject.submit([event]), OverloadedError);
+    assert.equal(subject.pendingEvents, 2);
+  });
+
+  it('sheds requests beyond the pending-byte bound at once', async () => {
+    const subject = writer({ maxPendingBytes: 2_500 });
+    const large = { ...event, data: Buffer.alloc(1_000) } as NewEvent;
+    void subject.submit([large]);
+    void subject.submit([large]);
+
+    await assert.rejects(subject.submit([large]), /2000 bytes of event data are waiting/);
     assert.equal(subject.pendingEvents, 2);
   });
 });

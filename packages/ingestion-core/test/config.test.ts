@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     assert.equal(config.RABBITMQ_PREFIX, 'run-1');
   });
 
+  it('rejects a pending-data bound below the body limit', () => {
+    assert.throws(
+      () => loadConfig('test', { INGEST_BODY_LIMIT_BYTES: '2097152', INGEST_MAX_PENDING_BYTES: '1048576' }),
+      /INGEST_MAX_PENDING_BYTES: must be at least INGEST_BODY_LIMIT_BYTES/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig('test', { PORT: '' }).PORT, 5001);
   });

@@ -20,6 +20,8 @@ export interface GroupCommitOptions {
   readonly maxBatchEvents: number;
   /** Maximum number of events waiting or being written before submit() rejects with OverloadedError. */
   readonly maxPendingEvents: number;
+  /** Maximum bytes of event data waiting or being written before submit() rejects with OverloadedError. */
+  readonly maxPendingBytes: number;
   /**
    * Maximum time the oldest waiting request may have waited, in milliseconds, before submit() rejects
    * new requests with OverloadedError. It bounds the latency of accepted requests when PostgreSQL falls behind.
@@ -36,6 +38,8 @@ export class OverloadedError extends Error {
 
 interface PendingRequest {
   readonly events: readonly NewEvent[];
+  /** Bytes of data of the events. */
+  readonly bytes: number;
   /** performance.now() when the request joined the queue. */
   readonly queuedAt: number;
   /** Trace context of the request, the parent of its commit span. */
@@ -58,6 +62,7 @@ export class GroupCommitWriter {
   private queue: PendingRequest[] = [];
   private queuedEvents = 0;
   private inFlightEvents = 0;
+  private pendingBytes = 0;
   private inFlightCommits = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly options: GroupCommitOptions;
@@ -83,14 +88,19 @@ export class GroupCommitWriter {
     if (this.pendingEvents + events.length > this.options.maxPendingEvents) {
       return Promise.reject(new OverloadedError(`${this.pendingEvents} events are waiting for the database`));
     }
+    const bytes = events.reduce((sum, event) => sum + (event.data?.length ?? 0), 0);
+    if (this.pendingBytes + bytes > this.options.maxPendingBytes) {
+      return Promise.reject(new OverloadedError(`${this.pendingBytes} bytes of event data are waiting for the database`));
+    }
     const now = performance.now();
     const oldestWaitMs = this.queue.length > 0 ? now - this.queue[0]!.queuedAt : 0;
     if (oldestWaitMs > this.options.maxQueueWaitMs) {
       return Promise.reject(new OverloadedError(`The oldest request has waited ${Math.round(oldestWaitMs)} ms for the database`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, parent, queuedAt: now, resolve, reject });
+      this.queue.push({ events, bytes, parent, queuedAt: now, resolve, reject });
       this.queuedEvents += events.length;
+      this.pendingBytes += bytes;
       this.schedule();
     });
   }
@@ -142,6 +152,7 @@ export class GroupCommitWriter {
         const requestOutcomes = outcomes.slice(offset, offset + request.events.length);
         for (const outcome of requestOutcomes) this.metrics?.ingestEvents.inc({ result: outcome.kind });
         spans[index]!.span.end();
+        this.pendingBytes -= request.bytes;
         request.resolve(requestOutcomes);
         offset += request.events.length;
       }
@@ -161,7 +172,10 @@ export class GroupCommitWriter {
         for (const request of batch) void this.commit([request]);
       } else {
         this.logger.warn({ err: error, events: events.length, requests: batch.length }, 'group commit failed');
-        for (const request of batch) request.reject(error);
+        for (const request of batch) {
+          this.pendingBytes -= request.bytes;
+          request.reject(error);
+        }
       }
     } finally {
       this.inFlightCommits -= 1;

@@ -45,6 +45,11 @@ const environmentSchema = z.object({
   /** Maximum number of events waiting for a group commit before the API rejects requests with 503. */
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /**
+   * Maximum bytes of event data waiting for a group commit before the API rejects requests with 503.
+   * It bounds the memory that large events can take; at least INGEST_BODY_LIMIT_BYTES.
+   */
+  INGEST_MAX_PENDING_BYTES: integer(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /**
    * Time the oldest request may wait for a group commit before the API rejects new requests with 503
    * and Retry-After. It bounds request latency and memory when PostgreSQL cannot keep up.
    */
@@ -152,6 +157,10 @@ export function loadConfig(serviceName: string, env: NodeJS.ProcessEnv = process
     .refine((env) => env.WORKER_HANDLER_TIMEOUT_MS < env.DATABASE_STATEMENT_TIMEOUT_MS, {
       path: ['WORKER_HANDLER_TIMEOUT_MS'],
       message: 'must be less than DATABASE_STATEMENT_TIMEOUT_MS, or the database ends the transaction of a slow handler first',
+    })
+    .refine((env) => env.INGEST_MAX_PENDING_BYTES >= env.INGEST_BODY_LIMIT_BYTES, {
+      path: ['INGEST_MAX_PENDING_BYTES'],
+      message: 'must be at least INGEST_BODY_LIMIT_BYTES, or a request of the largest allowed size could never be accepted',
     })
     .safeParse(present);
   if (!result.success) {
