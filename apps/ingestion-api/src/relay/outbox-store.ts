@@ -85,7 +85,7 @@ export async function claimOutboxRows(client: ClientBase, limit: number): Promis
 
 export async function deleteOutboxRows(client: ClientBase, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+  await client.query({ name: 'delete-outbox-rows', text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', values: [ids] });
 }
 
 /** Makes rows due again only after `delayMs`, for messages the broker could not route. */

@@ -17,23 +17,25 @@ const ERROR_MESSAGE_MAX_LENGTH = 2_000;
  * worker is handling waits here, then reads the outcome and skips the copy.
  */
 export async function lockEvents(client: ClientBase, ids: readonly string[]): Promise<Map<string, LockedEvent>> {
-  const result = await client.query<{ id: string; status: EventStatus; delivery_seq: number; attempts: number }>(
-    'SELECT id, status, delivery_seq, attempts FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
-    [ids],
-  );
+  const result = await client.query<{ id: string; status: EventStatus; delivery_seq: number; attempts: number }>({
+    name: 'lock-events',
+    text: 'SELECT id, status, delivery_seq, attempts FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    values: [ids],
+  });
   return new Map(result.rows.map((row) => [row.id, { status: row.status, deliverySeq: row.delivery_seq, attempts: row.attempts }]));
 }
 
 /** Marks events processed; advancing delivery_seq makes any later copy of their message a duplicate. */
 export async function markProcessed(client: ClientBase, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await client.query(
-    `UPDATE events
-        SET status = 'processed', attempts = attempts + 1, delivery_seq = delivery_seq + 1,
-            processed_at = now(), updated_at = now(), last_error = NULL
-      WHERE id = ANY($1::uuid[])`,
-    [ids],
-  );
+  await client.query({
+    name: 'mark-processed',
+    text: `UPDATE events
+              SET status = 'processed', attempts = attempts + 1, delivery_seq = delivery_seq + 1,
+                  processed_at = now(), updated_at = now(), last_error = NULL
+            WHERE id = ANY($1::uuid[])`,
+    values: [ids],
+  });
 }
 
 export interface FailedAttempt {

@@ -29,8 +29,9 @@ export async function insertEvents(
 ): Promise<InsertOutcome[]> {
   const data = packBytes(events.map((event) => event.data));
   const fingerprints = packBytes(events.map((event) => event.fingerprint));
-  const inserted = await client.query<{ id: string }>(
-    `WITH input AS (
+  const inserted = await client.query<{ id: string }>({
+    name: 'insert-events',
+    text: `WITH input AS (
        SELECT t.id, t.cloud_event_id, t.source, t.type, t.spec_version, t.subject, t.time, t.data_content_type,
               t.data_schema,
               CASE WHEN t.data_length >= 0 THEN substring($10::bytea FROM t.data_start FOR t.data_length) END AS data,
@@ -51,7 +52,7 @@ export async function insertEvents(
        INSERT INTO outbox (event_id, traceparent) SELECT id, traceparent FROM inserted
      )
      SELECT inserted.id FROM inserted CROSS JOIN (SELECT pg_notify('${OUTBOX_CHANNEL}', '')) AS wake_relays`,
-    [
+    values: [
       events.map((event) => event.id),
       events.map((event) => event.cloudEventId),
       events.map((event) => event.source),
@@ -70,7 +71,7 @@ export async function insertEvents(
       fingerprints.starts,
       fingerprints.lengths,
     ],
-  );
+  });
   const createdIds = new Set(inserted.rows.map((row) => row.id));
   if (createdIds.size === events.length) return events.map((event) => ({ kind: 'created', id: event.id }));
 
