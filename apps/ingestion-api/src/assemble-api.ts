@@ -27,7 +27,7 @@ export interface AssembledApi {
 export async function assembleApi(config: Config, services: Services, logger: Logger, isShuttingDown: () => boolean): Promise<AssembledApi> {
   const metrics = new ApiMetrics(createMetricsRegistry());
   registerOutboxGauges(metrics.registry, services.pool);
-  const relay = config.RELAY_ENABLED ? createRelay(config, services, logger, metrics) : undefined;
+  const relay = config.RELAY_ENABLED ? createRelay(config, services, logger, metrics.relay) : undefined;
   const writer = new GroupCommitWriter(
     services.pool,
     {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { sampleValue as sample } from './support/prometheus-text.js';
 
 describe('API metrics', () => {
   let harness: ApiHarness;
@@ -19,11 +20,6 @@ describe('API metrics', () => {
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     return response.body;
-  }
-
-  function sample(text: string, series: string): number | undefined {
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
   }
 
   it('counts ingest requests by outcome and status', async () => {
@@ -52,6 +48,13 @@ describe('API metrics', () => {
     assert.ok((sample(text, 'ingestion_group_commit_batch_events_count') ?? 0) >= 3);
     assert.ok((sample(text, 'ingestion_group_commit_duration_seconds_count{result="committed"}') ?? 0) >= 3);
     assert.ok((sample(text, 'ingestion_http_request_duration_seconds_count{method="POST",route="/Ingestion/ingest",status_code="202"}') ?? 0) >= 1);
+  });
+
+  it('serves the relay metrics without a relay', async () => {
+    const text = await scrape();
+    assert.match(text, /^# TYPE ingestion_relay_messages_total counter$/m);
+    assert.match(text, /^# TYPE ingestion_relay_confirm_duration_seconds histogram$/m);
+    assert.match(text, /^# TYPE ingestion_outbox_backlog_rows gauge$/m);
   });
 
   it('rejects other methods on /metrics', async () => {

@@ -32,3 +32,4 @@ export * from './metrics/registry.js';
 export * from './metrics/shared-reading.js';
 export * from './resilience/value-within.js';
 export * from './lifecycle/run-service.js';
+export * from './http/operations-server.js';

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     assert.equal(config.PORT, 5001);
     assert.equal(config.RABBITMQ_PREFIX, 'ingestion');
     assert.equal(config.RELAY_ENABLED, true);
+    assert.equal(config.RELAY_HTTP_PORT, 5003);
   });
 
   it('reads and converts variables', () => {

@@ -1,5 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+import { RelayMetrics } from './relay-metrics.js';
+
 /** Buckets for request and commit latencies, in seconds: 1 ms to 10 s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,10 +19,8 @@ export class ApiMetrics {
   readonly groupCommitEvents: Histogram;
   readonly groupCommitRequests: Histogram;
   readonly groupCommitDuration: Histogram<'result'>;
-  /** Messages the relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed). */
-  readonly relayMessages: Counter<'kind' | 'result'>;
-  /** Time from publishing a batch to the broker's last confirm of it. */
-  readonly relayConfirmDuration: Histogram;
+  /** The relay's metrics, registered even with RELAY_ENABLED=false so that the API always serves the same names. */
+  readonly relay: RelayMetrics;
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -63,17 +63,6 @@ export class ApiMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.relayMessages = new Counter({
-      name: 'ingestion_relay_messages_total',
-      help: 'Messages the outbox relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed).',
-      labelNames: ['kind', 'result'],
-      registers,
-    });
-    this.relayConfirmDuration = new Histogram({
-      name: 'ingestion_relay_confirm_duration_seconds',
-      help: 'Time from publishing a batch of outbox messages to the last publisher confirm of the batch.',
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.relay = new RelayMetrics(registry);
   }
 }

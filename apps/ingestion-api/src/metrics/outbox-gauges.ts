@@ -12,8 +12,8 @@ interface OutboxStats {
 }
 
 /**
- * Registers the outbox gauges, read from PostgreSQL at every scrape. Every API process reports the
- * same shared table, so dashboards take the max over instances, not the sum.
+ * Registers the outbox gauges, read from PostgreSQL at every scrape. Every API and standalone relay
+ * process reports the same shared table, so dashboards take the max over instances, not the sum.
  * NOTE: count(*) scans the outbox; with a backlog of millions of rows a scrape costs a few hundred ms.
  */
 export function registerOutboxGauges(registry: Registry, pool: pg.Pool): void {

@@ -1,9 +1,9 @@
 import type { Config, Logger, Services } from '@ingestion/core';
 
-import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
 
-export function createRelay(config: Config, services: Services, logger: Logger, metrics?: ApiMetrics): OutboxRelay {
+export function createRelay(config: Config, services: Services, logger: Logger, metrics?: RelayMetrics): OutboxRelay {
   return new OutboxRelay(
     services.pool,
     services.broker,

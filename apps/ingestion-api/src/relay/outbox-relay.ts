@@ -15,7 +15,7 @@ import {
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import pg from 'pg';
 
-import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import { ConfirmPublisher, type PublishResult } from './confirm-publisher.js';
 import { claimOutboxRows, deleteOutboxRows, postponeOutboxRows, type ClaimedRow } from './outbox-store.js';
 
@@ -56,9 +56,9 @@ export class OutboxRelay {
   private readonly broker: BrokerConnection;
   private readonly options: RelayOptions;
   private readonly logger: Logger;
-  private readonly metrics: ApiMetrics | undefined;
+  private readonly metrics: RelayMetrics | undefined;
 
-  constructor(pool: pg.Pool, broker: BrokerConnection, options: RelayOptions, logger: Logger, metrics?: ApiMetrics) {
+  constructor(pool: pg.Pool, broker: BrokerConnection, options: RelayOptions, logger: Logger, metrics?: RelayMetrics) {
     this.pool = pool;
     this.broker = broker;
     this.options = options;
@@ -166,17 +166,17 @@ export class OutboxRelay {
     const started = performance.now();
     try {
       const result = await publisher.publishBatch(messages);
-      this.metrics?.relayConfirmDuration.observe((performance.now() - started) / 1000);
+      this.metrics?.confirmDuration.observe((performance.now() - started) / 1000);
       for (const [index, row] of rows.entries()) {
         const routed = !result.unroutable.has(row.eventId);
-        this.metrics?.relayMessages.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
+        this.metrics?.messages.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
         if (!routed) spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: 'unroutable' });
       }
       return result;
     } catch (caught) {
       const error = toError(caught);
       for (const [index, row] of rows.entries()) {
-        this.metrics?.relayMessages.inc({ kind: row.kind, result: 'failed' });
+        this.metrics?.messages.inc({ kind: row.kind, result: 'failed' });
         spans[index]!.recordException(error);
         spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       }

@@ -115,11 +115,14 @@ const environmentSchema = z.object({
   /** Time after which a statement is cancelled, and a lock wait or an idle transaction is ended. */
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
 
-  // Operations: the worker's HTTP server and OpenTelemetry tracing. The OTEL_* names and meanings are
-  // those of the OpenTelemetry SDK environment variable specification. The OTLP exporter also reads
-  // OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and the certificate variables itself.
+  // Operations: the HTTP servers of the worker and the standalone relay, and OpenTelemetry tracing.
+  // The OTEL_* names and meanings are those of the OpenTelemetry SDK environment variable
+  // specification. The OTLP exporter also reads OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT
+  // and the certificate variables itself.
   /** Port of the worker's HTTP server for /health/live, /health/ready and /metrics; 0 picks a free port. */
   WORKER_HTTP_PORT: integer(0, 65535).default(5002),
+  /** Port of the standalone relay's (`npm run start:relay`) HTTP server for the same endpoints; 0 picks a free port. */
+  RELAY_HTTP_PORT: integer(0, 65535).default(5003),
   /** Turns tracing off whatever else is set. */
   OTEL_SDK_DISABLED: boolean.default(false),
   /** `otlp`, `console` or `none`. Unset means `otlp` when an OTLP endpoint is set, and no tracing otherwise. */

@@ -1,0 +1,33 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** Buckets for confirm durations, in seconds: 1 ms to 10 s, the default RELAY_CONFIRM_TIMEOUT_MS. */
+const CONFIRM_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The outbox relay's Prometheus metrics. The API and the standalone relay process each register them
+ * in their own registry, so both serve the same names.
+ */
+export class RelayMetrics {
+  readonly registry: Registry;
+  /** Messages the relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed). */
+  readonly messages: Counter<'kind' | 'result'>;
+  /** Time from publishing a batch to the broker's last confirm of it. */
+  readonly confirmDuration: Histogram;
+
+  constructor(registry: Registry) {
+    this.registry = registry;
+    const registers = [registry];
+    this.messages = new Counter({
+      name: 'ingestion_relay_messages_total',
+      help: 'Messages the outbox relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed).',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    this.confirmDuration = new Histogram({
+      name: 'ingestion_relay_confirm_duration_seconds',
+      help: 'Time from publishing a batch of outbox messages to the last publisher confirm of the batch.',
+      buckets: CONFIRM_DURATION_BUCKETS,
+      registers,
+    });
+  }
+}
