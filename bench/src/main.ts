@@ -47,8 +47,8 @@ async function runPhases(context: BenchContext, record: (phase: PhaseResult) => 
       durationSeconds: options.overloadSeconds,
     }),
   );
-  // Last, because it leaves a million rows in the tables and the API's heap grown by batch bodies:
-  // run earlier, both would carry into the phases after it.
+  // Last, because it leaves a million rows in the tables and the API's heap grown by batch bodies.
+  // Run earlier, both would carry into the phases after it.
   record(await measureBatchBacklog(context));
 }
 
