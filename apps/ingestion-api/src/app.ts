@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type pg from 'pg';
 
 import { registerAuthentication, type AuthenticationOptions } from './auth/authentication.js';
-import { registerErrorHandlers } from './http/error-handler.js';
+import { handleFrameworkError, MAX_PARAM_LENGTH, registerErrorHandlers } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerOpenApi } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
@@ -47,7 +47,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // During shutdown the onRequest hook below sends a 503 with problem details and Retry-After instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: handleFrameworkError,
   });
 
   // The ingest contract parses bodies itself, because it must keep the exact bytes of `data`, and binary

@@ -69,6 +69,19 @@ describe('ingestion API', () => {
     assertProblem(malformed, 400, 'INGEST_PARAMETER_INVALID');
   });
 
+  it('returns problem details for an id over the parameter limit', async () => {
+    const tooLong = await harness.app.inject({ method: 'GET', url: `/Ingestion/events/${'a'.repeat(201)}` });
+    const problem = assertProblem(tooLong, 400, 'INGEST_PARAMETER_INVALID');
+    assert.match(String(problem['detail']), /longer than 200 characters/);
+    const replay = await harness.app.inject({ method: 'POST', url: `/Ingestion/events/${'a'.repeat(201)}/replay` });
+    assertProblem(replay, 400, 'INGEST_PARAMETER_INVALID');
+  });
+
+  it('returns problem details for a malformed URL', async () => {
+    const response = await harness.app.inject({ method: 'GET', url: '/Ingestion/events/%zz' });
+    assertProblem(response, 404, 'INGEST_ROUTE_NOT_FOUND');
+  });
+
   it('names the invalid fields with JSON Pointers', async () => {
     const before = await countRows('events');
     const response = await post('/Ingestion/ingest', '{"type":"","time":"soon"}');

@@ -1,5 +1,5 @@
 import { ERROR_CATALOGUE, isConnectionError, type ErrorCode } from '@ingestion/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { sendProblem } from './problem.js';
 import { ParameterError } from './validation.js';
@@ -12,8 +12,28 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INGEST_BODY_MISSING',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INGEST_BODY_INVALID_JSON',
   FST_ERR_VALIDATION: 'INGEST_PARAMETER_INVALID',
-  FST_ERR_BAD_URL: 'INGEST_ROUTE_NOT_FOUND',
 };
+
+/** Maximum length of a path parameter, such as an event id; longer ones are rejected before routing. */
+export const MAX_PARAM_LENGTH = 200;
+
+/**
+ * Sends problem details for the errors Fastify's router raises before a route runs (a malformed URL,
+ * a path parameter over MAX_PARAM_LENGTH). They never reach setErrorHandler. Pass it as the
+ * `frameworkErrors` server option.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ code: error.code }, 'request rejected');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, 'INGEST_PARAMETER_INVALID', {
+      detail: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters. Send the event id that the ingest request returned.`,
+    });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendProblem(request, reply, 'INGEST_ROUTE_NOT_FOUND', { detail: `The URL is malformed: ${error.message.replace(/\.$/, '')}.` });
+  }
+  return sendProblem(request, reply, 'INGEST_VALIDATION_FAILED', { detail: error.message });
+}
 
 /**
  * Turns every error into a problem details response: client errors keep their 4xx status,
