@@ -131,13 +131,13 @@ describe('replay of failed events', () => {
   ];
   for (const [name, filter, pointers] of invalidFilters) {
     it(`rejects a filter with ${name}`, async () => {
-      const problem = assertProblem(await post('/Ingestion/events/replay', filter), 400, 'INGEST_VALIDATION_FAILED');
+      const problem = assertProblem(await post('/Ingestion/events/replay', filter), 400, 'INGEST_REPLAY_FILTER_INVALID');
       assert.deepEqual(problem.errors?.map((issue) => issue.pointer), pointers);
     });
   }
 
   it('rejects a filtered replay without a body', async () => {
-    assertProblem(await post('/Ingestion/events/replay'), 400, 'INGEST_BODY_MISSING');
+    assertProblem(await post('/Ingestion/events/replay'), 400, 'INGEST_REPLAY_FILTER_INVALID');
   });
 
   it('answers 405 for other methods on the replay routes', async () => {

@@ -19,14 +19,25 @@ export interface ReplayFilter {
 export const REPLAY_MAX_LIMIT = 10_000;
 export const REPLAY_DEFAULT_LIMIT = 1_000;
 
-const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const timestamp = z.iso
+  .datetime({ offset: true, error: 'Expected an RFC 3339 time with an offset, such as 2026-01-31T00:00:00Z.' })
+  .transform((value) => new Date(value));
 
 const requestSchema = z
   .strictObject({
-    type: z.string().min(1).max(LIMITS.typeMaxBytes).optional(),
+    type: z
+      .string({ error: 'Expected the event type as a string.' })
+      .min(1, { error: 'Expected a non-empty event type.' })
+      .max(LIMITS.typeMaxBytes, { error: `Expected an event type of at most ${LIMITS.typeMaxBytes} characters.` })
+      .optional(),
     from: timestamp.optional(),
     to: timestamp.optional(),
-    limit: z.number().int().min(1).max(REPLAY_MAX_LIMIT).default(REPLAY_DEFAULT_LIMIT),
+    limit: z
+      .number({ error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
+      .int({ error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
+      .min(1, { error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
+      .max(REPLAY_MAX_LIMIT, { error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
+      .default(REPLAY_DEFAULT_LIMIT),
   })
   .refine((value) => value.type !== undefined || value.from !== undefined || value.to !== undefined, {
     message: 'Set at least one of type, from and to. To replay every failed event, give a `from` before the oldest one.',
@@ -53,7 +64,7 @@ export function parseReplayRequest(value: unknown): ReplayRequest {
       pointer: issue.path.map((segment) => `/${pointerToken(String(segment))}`).join(''),
       detail: issue.message,
     }));
-    throw new ContractViolation('INGEST_VALIDATION_FAILED', issues);
+    throw new ContractViolation('INGEST_REPLAY_FILTER_INVALID', issues);
   }
   const { limit, ...filter } = result.data;
   return { filter, limit };

@@ -70,7 +70,9 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
       try {
         const body = request.body as Buffer | undefined;
         if (body === undefined || body.length === 0) {
-          throw new ContractViolation('INGEST_BODY_MISSING', [{ pointer: '', detail: 'Send the replay filter as a JSON object.' }]);
+          throw new ContractViolation('INGEST_REPLAY_FILTER_INVALID', [
+            { pointer: '', detail: 'The body is empty. Send the replay filter as a JSON object, such as {"type":"order.created"}.' },
+          ]);
         }
         replay = parseReplayRequest(parseJsonBody(body).value);
       } catch (error) {

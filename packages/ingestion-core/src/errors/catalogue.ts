@@ -47,6 +47,11 @@ export const ERROR_CATALOGUE = {
     title: 'Event id already used for different content',
     fix: 'Give each distinct event its own id; resend an event only with exactly the same content.',
   },
+  INGEST_REPLAY_FILTER_INVALID: {
+    status: 400,
+    title: 'Replay filter is invalid',
+    fix: 'Send a JSON object with at least one of `type`, `from` and `to`, and correct each member listed in `errors`.',
+  },
   INGEST_EVENT_NOT_FAILED: {
     status: 409,
     title: 'Event is not failed',
