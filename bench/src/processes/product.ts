@@ -19,9 +19,6 @@ const WORKER_SCRIPT = new URL('../../../../apps/processor-worker/dist/src/main.j
  */
 const API_NODE_ARGUMENTS = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
 
-/** Node.js options of the worker, the same as in the `start:worker` script; see API_NODE_ARGUMENTS. */
-const WORKER_NODE_ARGUMENTS = ['--heap-growing-percent=50'];
-
 /** Time the worker may take to start consuming, in milliseconds. */
 const WORKER_START_TIMEOUT_MS = 60_000;
 
@@ -33,7 +30,7 @@ export function startApi(env: Record<string, string>, logDirectory: string): Pro
 /** Starts one Processor.Worker and waits until it consumes the processing queue. */
 export async function startWorker(env: Record<string, string>, logDirectory: string, broker: BrokerProbe, queue: string): Promise<BenchProcess> {
   const logPath = join(logDirectory, 'worker.log');
-  const worker = BenchProcess.start('worker', WORKER_SCRIPT.pathname, env, logPath, WORKER_NODE_ARGUMENTS);
+  const worker = BenchProcess.start('worker', WORKER_SCRIPT.pathname, env, logPath);
   try {
     await waitFor(
       'the worker to consume',
