@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type pg from 'pg';
 
 import { registerAuthentication, type AuthenticationOptions } from './auth/authentication.js';
-import { handleFrameworkError, MAX_PARAM_LENGTH, registerErrorHandlers } from './http/error-handler.js';
+import { MAX_PARAM_LENGTH, registerErrorHandlers, sendErrorProblem } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerOpenApi } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
@@ -48,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: handleFrameworkError,
+    frameworkErrors: sendErrorProblem,
   });
 
   // The ingest contract parses bodies itself, because it must keep the exact bytes of `data`, and binary

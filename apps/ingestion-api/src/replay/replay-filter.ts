@@ -23,6 +23,9 @@ const timestamp = z.iso
   .datetime({ offset: true, error: 'Expected an RFC 3339 time with an offset, such as 2026-01-31T00:00:00Z.' })
   .transform((value) => new Date(value));
 
+/** One message for every way `limit` can be wrong: not a number, not an integer, or out of range. */
+const LIMIT_ERROR = `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.`;
+
 const requestSchema = z
   .strictObject({
     type: z
@@ -33,10 +36,10 @@ const requestSchema = z
     from: timestamp.optional(),
     to: timestamp.optional(),
     limit: z
-      .number({ error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
-      .int({ error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
-      .min(1, { error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
-      .max(REPLAY_MAX_LIMIT, { error: `Expected limit as an integer from 1 to ${REPLAY_MAX_LIMIT}.` })
+      .number({ error: LIMIT_ERROR })
+      .int({ error: LIMIT_ERROR })
+      .min(1, { error: LIMIT_ERROR })
+      .max(REPLAY_MAX_LIMIT, { error: LIMIT_ERROR })
       .default(REPLAY_DEFAULT_LIMIT),
   })
   .refine((value) => value.type !== undefined || value.from !== undefined || value.to !== undefined, {

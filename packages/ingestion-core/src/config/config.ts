@@ -46,7 +46,7 @@ const environmentSchema = z.object({
   INGEST_MAX_PENDING_EVENTS: integer(1, 1_000_000).default(20_000),
   /**
    * Maximum bytes of event data waiting for a group commit before the API rejects requests with 503.
-   * It bounds the memory that large events can take; at least INGEST_BODY_LIMIT_BYTES.
+   * It bounds the memory that large events can take. It must be at least INGEST_BODY_LIMIT_BYTES.
    */
   INGEST_MAX_PENDING_BYTES: integer(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   /**
