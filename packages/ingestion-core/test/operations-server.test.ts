@@ -86,7 +86,7 @@ describe('OperationsServer', () => {
     assert.doesNotMatch(problem.detail, /RabbitMQ/);
   });
 
-  it('answers an unknown path with 404 and the routes', async () => {
+  it('returns 404 and the routes for an unknown path', async () => {
     const baseUrl = await start();
     const response = await fetch(`${baseUrl}/status?verbose=1`);
     assert.equal(response.status, 404);
@@ -105,7 +105,7 @@ describe('OperationsServer', () => {
     assert.equal(((await response.json()) as Problem).code, 'INGEST_METHOD_NOT_ALLOWED');
   });
 
-  it('answers HEAD like GET without a body', async () => {
+  it('serves HEAD like GET without a body', async () => {
     const baseUrl = await start();
     const response = await fetch(`${baseUrl}/metrics`, { method: 'HEAD' });
     assert.equal(response.status, 200);
@@ -113,7 +113,7 @@ describe('OperationsServer', () => {
     assert.equal(await response.text(), '');
   });
 
-  it('answers a failed metrics collection with 500', async () => {
+  it('returns 500 when metrics collection fails', async () => {
     const failing = new Registry();
     failing.metrics = () => Promise.reject(new Error('collect failed'));
     const baseUrl = await start({ registry: failing });

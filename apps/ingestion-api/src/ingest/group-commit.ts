@@ -38,7 +38,7 @@ export class OverloadedError extends Error {
 
 interface PendingRequest {
   readonly events: readonly NewEvent[];
-  /** Bytes of data of the events. */
+  /** Total bytes of the events' data. */
   readonly bytes: number;
   /** performance.now() when the request joined the queue. */
   readonly queuedAt: number;

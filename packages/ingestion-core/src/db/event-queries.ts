@@ -20,7 +20,7 @@ export type InsertOutcome =
  * when the content matches and `conflict` when it differs.
  *
  * The data and fingerprints of all events travel as one binary parameter each, cut into rows by
- * their lengths: the driver would otherwise send every byte of an array of byte strings as two hex digits.
+ * their lengths, because the driver would otherwise send every byte of an array of byte strings as two hex digits.
  */
 export async function insertEvents(
   client: Pick<ClientBase, 'query'>,
@@ -136,7 +136,7 @@ export async function findEvent(client: Pick<ClientBase, 'query'>, id: string): 
   };
 }
 
-/** Byte strings joined into one buffer, with where each starts (1-based, as SQL counts) and its length; -1 for null. */
+/** Byte strings joined into one buffer, with the start of each (1-based, as SQL counts) and its length. A null has length -1. */
 interface PackedBytes {
   readonly bytes: Buffer;
   readonly starts: number[];
