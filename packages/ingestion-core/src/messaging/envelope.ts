@@ -64,42 +64,25 @@ export function toMessage(envelope: EventEnvelope, appId: string): OutgoingMessa
   return { routingKey: envelope.type, content: envelope.data ?? Buffer.alloc(0), options };
 }
 
-/** Reads an event back from a delivered message. Throws PermanentError when the message is not one of ours. */
+/** Reads an event back from a delivered single-event message. Throws PermanentError when the message is not one of ours. */
 export function fromMessage(message: Message): EventEnvelope {
   const { properties } = message;
   const headers = (properties.headers ?? {}) as Record<string, unknown>;
-  const eventId = properties.messageId as unknown;
-  if (typeof eventId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) {
-    throw new PermanentError('Message has no event id: its message_id property is missing or not a UUID', { code: 'MESSAGE_INVALID' });
-  }
-  const deliverySeq = Number(headers[DELIVERY_SEQ_HEADER]);
-  if (!Number.isSafeInteger(deliverySeq) || deliverySeq < 1) {
-    throw new PermanentError(`Message ${eventId} has no valid ${DELIVERY_SEQ_HEADER} header`, { code: 'MESSAGE_INVALID' });
-  }
   const attribute = (name: string): string | null => {
     const value = headers[`${ATTRIBUTE_PREFIX}${name}`];
     return typeof value === 'string' ? value : null;
   };
-  const type = attribute('type');
-  const source = attribute('source');
-  const cloudEventId = attribute('id');
-  if (type === null || source === null || cloudEventId === null) {
-    throw new PermanentError(`Message ${eventId} lacks the CloudEvents type, source or id header`, { code: 'MESSAGE_INVALID' });
-  }
-  const extensions: Record<string, string | number | boolean> = {};
+  const extensions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(headers)) {
-    if (!key.startsWith(ATTRIBUTE_PREFIX)) continue;
     const name = key.slice(ATTRIBUTE_PREFIX.length);
-    if (STANDARD_ATTRIBUTES.has(name)) continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') extensions[name] = value;
+    if (key.startsWith(ATTRIBUTE_PREFIX) && !STANDARD_ATTRIBUTES.has(name)) extensions[name] = value;
   }
-  const receivedAt = new Date(String(headers[RECEIVED_AT_HEADER] ?? ''));
-  return {
-    eventId,
-    deliverySeq,
-    cloudEventId,
-    source,
-    type,
+  return checkedEnvelope({
+    eventId: properties.messageId,
+    deliverySeq: headers[DELIVERY_SEQ_HEADER],
+    cloudEventId: attribute('id'),
+    source: attribute('source'),
+    type: attribute('type'),
     specVersion: attribute('specversion') ?? '1.0',
     subject: attribute('subject'),
     time: attribute('time'),
@@ -107,8 +90,59 @@ export function fromMessage(message: Message): EventEnvelope {
     dataSchema: attribute('dataschema'),
     data: headers[HAS_DATA_HEADER] === false ? null : message.content,
     extensions,
+    receivedAt: headers[RECEIVED_AT_HEADER],
+  });
+}
+
+/** The fields of an envelope as read from a message, before they were checked. */
+export type UncheckedEnvelope = { readonly [K in keyof EventEnvelope]: unknown };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks the fields that the worker relies on and returns them as an envelope; throws PermanentError (MESSAGE_INVALID) when one is wrong. */
+export function checkedEnvelope(fields: UncheckedEnvelope): EventEnvelope {
+  const { eventId } = fields;
+  if (typeof eventId !== 'string' || !UUID.test(eventId)) {
+    throw new PermanentError('Message has no event id: its message_id property is missing or not a UUID', { code: 'MESSAGE_INVALID' });
+  }
+  const deliverySeq = Number(fields.deliverySeq);
+  if (!Number.isSafeInteger(deliverySeq) || deliverySeq < 1) {
+    throw new PermanentError(`Message ${eventId} has no valid ${DELIVERY_SEQ_HEADER} header`, { code: 'MESSAGE_INVALID' });
+  }
+  const { type, source, cloudEventId } = fields;
+  if (typeof type !== 'string' || typeof source !== 'string' || typeof cloudEventId !== 'string') {
+    throw new PermanentError(`Message ${eventId} lacks the CloudEvents type, source or id header`, { code: 'MESSAGE_INVALID' });
+  }
+  const receivedAt = new Date(String(fields.receivedAt ?? ''));
+  return {
+    eventId,
+    deliverySeq,
+    cloudEventId,
+    source,
+    type,
+    specVersion: typeof fields.specVersion === 'string' ? fields.specVersion : '1.0',
+    subject: stringOrNull(fields.subject),
+    time: stringOrNull(fields.time),
+    dataContentType: stringOrNull(fields.dataContentType),
+    dataSchema: stringOrNull(fields.dataSchema),
+    data: Buffer.isBuffer(fields.data) ? fields.data : null,
+    extensions: primitivesOf(fields.extensions),
     receivedAt: Number.isNaN(receivedAt.getTime()) ? new Date(0) : receivedAt,
   };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Keeps the string, number and boolean members of an object: the values a CloudEvents extension can have. */
+function primitivesOf(value: unknown): Record<string, string | number | boolean> {
+  const result: Record<string, string | number | boolean> = {};
+  if (typeof value !== 'object' || value === null) return result;
+  for (const [name, member] of Object.entries(value)) {
+    if (typeof member === 'string' || typeof member === 'number' || typeof member === 'boolean') result[name] = member;
+  }
+  return result;
 }
 
 const STANDARD_ATTRIBUTES = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema']);
