@@ -52,7 +52,7 @@ describe('API metrics', () => {
 
   it('serves the relay metrics without a relay', async () => {
     const text = await scrape();
-    assert.match(text, /^# TYPE ingestion_relay_messages_total counter$/m);
+    assert.match(text, /^# TYPE ingestion_relay_events_total counter$/m);
     assert.match(text, /^# TYPE ingestion_relay_confirm_duration_seconds histogram$/m);
     assert.match(text, /^# TYPE ingestion_outbox_backlog_rows gauge$/m);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
+import { readDelivery } from '@ingestion/core';
 import { freePort, startService, waitFor, type ServiceProcess } from '@ingestion/core/testing';
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 
@@ -14,7 +15,7 @@ const RELAY_ENTRY = fileURLToPath(new URL('../src/relay-main.js', import.meta.ur
 const EVENT_COUNT = 25;
 const RELAY_BATCH_SIZE = 10;
 
-const CONFIRMED_SERIES = 'ingestion_relay_messages_total{kind="process",result="confirmed"}';
+const CONFIRMED_SERIES = 'ingestion_relay_events_total{kind="process",result="confirmed"}';
 
 /**
  * The relay run on its own (`npm run start:relay`) as a real process, next to an API with
@@ -78,12 +79,12 @@ describe('standalone relay process', () => {
     const response = await harness.app.inject({ method: 'POST', url: '/Ingestion/ingest/batch', headers: { 'content-type': 'application/json' }, payload });
     assert.equal(response.statusCode, 202);
 
-    const queued = await waitFor('the messages to reach the processing queue', async () => {
-      const { messageCount } = await channel.checkQueue(harness.environment.names.processQueue);
-      return messageCount >= EVENT_COUNT ? messageCount : undefined;
-    });
-    assert.equal(queued, EVENT_COUNT);
     await waitFor('the outbox to empty', async () => ((await outboxSize()) === 0 ? true : undefined));
+    let queued = 0;
+    for (let message = await channel.get(harness.environment.names.processQueue, { noAck: true }); message !== false; message = await channel.get(harness.environment.names.processQueue, { noAck: true })) {
+      queued += readDelivery(message).length;
+    }
+    assert.equal(queued, EVENT_COUNT);
 
     const confirmed = await waitFor('the relay to count the confirmed messages', async () => {
       const value = sampleValue(await scrape(), CONFIRMED_SERIES);
@@ -91,8 +92,8 @@ describe('standalone relay process', () => {
     });
     assert.equal(confirmed, EVENT_COUNT);
     const text = await scrape();
-    assert.equal(sampleValue(text, 'ingestion_relay_messages_total{kind="process",result="failed"}'), undefined);
-    assert.equal(sampleValue(text, 'ingestion_relay_messages_total{kind="process",result="unroutable"}'), undefined);
+    assert.equal(sampleValue(text, 'ingestion_relay_events_total{kind="process",result="failed"}'), undefined);
+    assert.equal(sampleValue(text, 'ingestion_relay_events_total{kind="process",result="unroutable"}'), undefined);
     const batches = sampleValue(text, 'ingestion_relay_confirm_duration_seconds_count') ?? 0;
     assert.ok(batches >= Math.ceil(EVENT_COUNT / RELAY_BATCH_SIZE), `confirmed batches: ${batches}`);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { createLogger, fromMessage } from '@ingestion/core';
+import { createLogger, readDelivery } from '@ingestion/core';
 import { waitFor } from '@ingestion/core/testing';
 import amqplib, { type ChannelModel, type Channel } from 'amqplib';
 
@@ -24,8 +24,7 @@ describe('outbox relay', () => {
       harness.environment.names.processQueue,
       (message) => {
         if (message === null) return;
-        const envelope = fromMessage(message);
-        received.push(`${envelope.eventId}/${envelope.deliverySeq}`);
+        for (const { envelope } of readDelivery(message)) received.push(`${envelope.eventId}/${envelope.deliverySeq}`);
         channel.ack(message);
       },
       { noAck: false },

@@ -1,9 +1,22 @@
-import { backoffDelay, delay, isConnectionError, toError, traceIdOf, withDeadline, type BrokerConnection, type Logger } from '@ingestion/core';
+import {
+  backoffDelay,
+  delay,
+  isConnectionError,
+  readDelivery,
+  toError,
+  toMessage,
+  traceIdOf,
+  withDeadline,
+  type BrokerConnection,
+  type DeliveredEvent,
+  type Logger,
+  type OutgoingMessage,
+} from '@ingestion/core';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 
 import { AckBatcher } from './ack-batcher.js';
 import type { WorkerMetrics } from './metrics/worker-metrics.js';
-import type { BatchProcessor, Verdict } from './processing/batch-processor.js';
+import type { BatchProcessor, InboundEvent, Verdict } from './processing/batch-processor.js';
 
 export interface ConsumerOptions {
   readonly prefetch: number;
@@ -19,6 +32,16 @@ interface Delivery {
   readonly message: ConsumeMessage;
   readonly channel: Channel;
   readonly acks: AckBatcher;
+  /** The events the message holds: one, or several when the relay packed them. */
+  readonly events: readonly DeliveredEvent[];
+  /** Why the message cannot be read, when it is not one of ours; it then holds no events. */
+  readonly invalid?: string;
+}
+
+/** An event that will not be processed and goes to the dead-letter exchange, with the reason. */
+interface Rejected {
+  readonly event: DeliveredEvent;
+  readonly reason: string;
 }
 
 type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -89,11 +112,6 @@ export class EventConsumer {
     this.logger.info({ returned: unstarted.length }, 'consumer stopped');
   }
 
-  /** Number of messages received and not yet acknowledged. */
-  get inFlight(): number {
-    return this.buffer.length + this.running.size * this.options.batchSize;
-  }
-
   private async attach(): Promise<void> {
     if (this.state !== 'running') return;
     try {
@@ -130,7 +148,7 @@ export class EventConsumer {
       return;
     }
     acks.track(message);
-    this.buffer.push({ message, channel, acks });
+    this.buffer.push({ message, channel, acks, ...readEvents(message) });
     this.schedulePump();
   }
 
@@ -151,7 +169,7 @@ export class EventConsumer {
   /** Starts batches while there are messages and free slots. */
   private pump(): void {
     while (this.state === 'running' && this.buffer.length > 0 && this.running.size < this.options.concurrency) {
-      const batch = this.buffer.splice(0, this.options.batchSize);
+      const batch = this.takeBatch();
       const run = this.runBatch(batch).finally(() => {
         this.running.delete(run);
         this.pump();
@@ -160,54 +178,88 @@ export class EventConsumer {
     }
   }
 
-  /**
-   * Processes a batch, retrying with backoff while the database is unreachable, then settles its
-   * messages. A batch that keeps failing for another reason, such as a deferred constraint that fails
-   * at commit, is split into single messages. A single message that still fails has its event marked
-   * failed, so one bad message cannot stall the consumer.
-   */
+  /** Takes whole messages from the buffer until they hold a batch's worth of events; a pack is never split. */
+  private takeBatch(): Delivery[] {
+    let count = 0;
+    for (let events = 0; count < this.buffer.length && events < this.options.batchSize; count += 1) {
+      events += Math.max(1, this.buffer[count]!.events.length);
+    }
+    return this.buffer.splice(0, count);
+  }
+
+  /** Dead-letters the messages that are not ours, processes the events of the others, then settles every message. */
   private async runBatch(batch: Delivery[]): Promise<void> {
+    for (const delivery of batch) {
+      if (delivery.invalid !== undefined) await this.deadLetter(delivery, [copyOf(delivery.message, delivery.invalid)]);
+    }
+    const valid = batch.filter((delivery) => delivery.invalid === undefined);
+    if (valid.length === 0) return;
+    const events = valid.flatMap(inboundEvents);
+    const verdicts: Verdict[] = [];
+    // A pack from a relay with a larger RELAY_EVENTS_PER_MESSAGE still commits at most batchSize events per transaction.
+    for (let start = 0; start < events.length; start += this.options.batchSize) {
+      const own = await this.processWithRetries(events.slice(start, start + this.options.batchSize), valid);
+      if (own === undefined) {
+        for (const delivery of valid) settle(delivery, (channel, message) => channel.nack(message, false, true));
+        return;
+      }
+      verdicts.push(...own);
+    }
+    await this.settleAll(valid, verdicts);
+  }
+
+  /**
+   * Processes events, retrying with backoff while the database is unreachable. Events whose
+   * transaction keeps failing for another reason, such as a deferred constraint that fails at commit,
+   * are processed one at a time. Returns undefined when the worker is stopping or the messages'
+   * channel is gone, so that they go back to RabbitMQ.
+   */
+  private async processWithRetries(events: readonly InboundEvent[], deliveries: readonly Delivery[]): Promise<Verdict[] | undefined> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const verdicts = await this.processor.process(batch.map((delivery) => delivery.message));
-        await this.settleAll(batch, verdicts);
-        return;
+        return await this.processor.process(events);
       } catch (caught) {
         const error = toError(caught);
-        if (this.state !== 'running' || batch.every((delivery) => delivery.channel !== this.channel)) {
-          // Shutting down, or the channel is gone: let RabbitMQ deliver the messages again.
-          for (const delivery of batch) settle(delivery, (channel, message) => channel.nack(message, false, true));
-          this.logger.warn({ err: error, messages: batch.length }, 'batch not processed; messages returned to the queue');
-          return;
+        if (this.state !== 'running' || deliveries.every((delivery) => delivery.channel !== this.channel)) {
+          this.logger.warn({ err: error, messages: deliveries.length }, 'batch not processed; messages returned to the queue');
+          return undefined;
         }
-        if (!isConnectionError(error) && attempt >= MAX_BATCH_ATTEMPTS) {
-          await this.isolateFailure(batch, error);
-          return;
-        }
+        if (!isConnectionError(error) && attempt >= MAX_BATCH_ATTEMPTS) return this.isolateFailure(events, deliveries, error);
         const wait = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000 });
-        this.logger.warn({ err: error, attempt, retryInMs: wait, messages: batch.length }, 'batch transaction failed; retrying');
+        this.logger.warn({ err: error, attempt, retryInMs: wait, events: events.length }, 'batch transaction failed; retrying');
         await delay(wait, this.stopping.signal);
       }
     }
   }
 
-  private async isolateFailure(batch: Delivery[], error: Error): Promise<void> {
-    if (batch.length > 1) {
-      this.logger.warn({ err: error, messages: batch.length }, 'batch keeps failing; processing its messages one by one');
-      for (const delivery of batch) await this.runBatch([delivery]);
-      return;
+  /** Processes the events of a failing batch one by one. A single event that still fails has its event marked failed, so one bad event cannot stall the consumer. */
+  private async isolateFailure(events: readonly InboundEvent[], deliveries: readonly Delivery[], error: Error): Promise<Verdict[] | undefined> {
+    if (events.length > 1) {
+      this.logger.warn({ err: error, events: events.length }, 'batch keeps failing; processing its events one by one');
+      const verdicts: Verdict[] = [];
+      for (const event of events) {
+        const own = await this.processWithRetries([event], deliveries);
+        if (own === undefined) return undefined;
+        verdicts.push(...own);
+      }
+      return verdicts;
     }
-    const delivery = batch[0]!;
-    const marked = await this.processor.failWithoutHandler(delivery.message, error).catch(() => false);
-    if (marked) settle(delivery, (channel, message) => channel.ack(message));
-    else await this.deadLetter(delivery, `Processing failed ${MAX_BATCH_ATTEMPTS} times: ${error.message}`);
+    const marked = await this.processor.failWithoutHandler(events[0]!, error).catch(() => false);
+    return [marked ? { action: 'ack' } : { action: 'dead-letter', reason: `Processing failed ${MAX_BATCH_ATTEMPTS} times: ${error.message}` }];
   }
 
-  private async settleAll(batch: Delivery[], verdicts: Verdict[]): Promise<void> {
-    const committed = batch.filter((_, index) => verdicts[index]!.action === 'ack');
-    for (const [index, delivery] of batch.entries()) {
-      const verdict = verdicts[index]!;
-      if (verdict.action === 'dead-letter') await this.deadLetter(delivery, verdict.reason);
+  /** Acknowledges the messages whose events all committed, and dead-letters the events that cannot be processed. */
+  private async settleAll(batch: readonly Delivery[], verdicts: readonly Verdict[]): Promise<void> {
+    const committed: Delivery[] = [];
+    let index = 0;
+    for (const delivery of batch) {
+      const rejected: Rejected[] = [];
+      for (const event of delivery.events) {
+        const verdict = verdicts[index++]!;
+        if (verdict.action === 'dead-letter') rejected.push({ event, reason: verdict.reason });
+      }
+      if (rejected.length === 0) committed.push(delivery);
+      else await this.deadLetter(delivery, deadLetterCopies(delivery, rejected));
     }
     for (const acks of new Set(committed.map((delivery) => delivery.acks))) {
       try {
@@ -218,28 +270,61 @@ export class EventConsumer {
     }
   }
 
-  /** Publishes a copy of a message that cannot be processed to the dead-letter exchange, with the reason, then acknowledges it. */
-  private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    const { message } = delivery;
-    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-    const traceId = traceIdOf(typeof headers['traceparent'] === 'string' ? headers['traceparent'] : null);
-    this.logger.error({ eventId: message.properties.messageId, traceId, reason }, 'message cannot be processed; dead-lettering it');
+  /**
+   * Publishes copies of what cannot be processed to the dead-letter exchange, each with its reason in
+   * `x-dead-letter-reason`, then acknowledges the message. When RabbitMQ does not confirm the copies,
+   * the message goes back to the queue, and its other events are skipped as duplicates when it returns.
+   */
+  private async deadLetter(delivery: Delivery, copies: readonly OutgoingMessage[]): Promise<void> {
+    for (const copy of copies) {
+      const headers = copy.options.headers ?? {};
+      const traceId = traceIdOf(typeof headers['traceparent'] === 'string' ? headers['traceparent'] : null);
+      this.logger.error({ eventId: copy.options.messageId, traceId, reason: headers['x-dead-letter-reason'] }, 'message cannot be processed; dead-lettering it');
+    }
     try {
       const channel = this.deadLetterChannel;
       if (channel === undefined) throw new Error('No dead-letter channel');
-      channel.publish(this.broker.names.deadLetterExchange, message.fields.routingKey, message.content, {
-        ...message.properties,
-        persistent: true,
-        headers: { ...message.properties.headers, 'x-dead-letter-reason': reason },
-      });
+      for (const copy of copies) channel.publish(this.broker.names.deadLetterExchange, copy.routingKey, copy.content, copy.options);
       await withDeadline(channel.waitForConfirms(), DEAD_LETTER_CONFIRM_TIMEOUT_MS, () => new Error('RabbitMQ did not confirm the dead-lettered copy in time'));
       settle(delivery, (ackChannel, original) => ackChannel.ack(original));
-      this.metrics?.recordDeadLettered(message.fields.routingKey, 'invalid');
+      for (const copy of copies) this.metrics?.recordDeadLettered(copy.routingKey, 'invalid');
     } catch (error) {
       this.logger.warn({ err: toError(error) }, 'dead-lettering failed; returning the message to the queue');
       settle(delivery, (nackChannel, original) => nackChannel.nack(original, false, true));
     }
   }
+}
+
+/** Reads a message's events, or why it cannot be read. */
+function readEvents(message: ConsumeMessage): Pick<Delivery, 'events' | 'invalid'> {
+  try {
+    return { events: readDelivery(message) };
+  } catch (error) {
+    return { events: [], invalid: toError(error).message };
+  }
+}
+
+function inboundEvents(delivery: Delivery): InboundEvent[] {
+  return delivery.events.map((event) => ({ event, message: delivery.message }));
+}
+
+/** A persistent copy of a delivered message, byte for byte, with the reason it is dead-lettered. */
+function copyOf(message: ConsumeMessage, reason: string): OutgoingMessage {
+  const headers = { ...message.properties.headers, 'x-dead-letter-reason': reason };
+  return { routingKey: message.fields.routingKey, content: message.content, options: { ...message.properties, persistent: true, headers } };
+}
+
+/**
+ * The dead-letter copies of a message's rejected events: the message itself when it holds one event,
+ * else one single-event message per rejected event, so that the dead-letter queue holds one event per message.
+ */
+function deadLetterCopies(delivery: Delivery, rejected: readonly Rejected[]): OutgoingMessage[] {
+  if (delivery.events.length === 1) return [copyOf(delivery.message, rejected[0]!.reason)];
+  return rejected.map(({ event, reason }) => {
+    const message = toMessage(event.envelope, String(delivery.message.properties.appId ?? ''));
+    const headers = { ...message.options.headers, ...event.traceHeaders, 'x-dead-letter-reason': reason };
+    return { ...message, options: { ...message.options, headers } };
+  });
 }
 
 /** Acknowledges or rejects a message on its own channel; does nothing if that channel is closed. */

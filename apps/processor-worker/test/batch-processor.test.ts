@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { orderCreatedHandler } from '../src/handlers/order-created.js';
 import { HandlerRegistry } from '../src/handlers/registry.js';
 import { BatchProcessor } from '../src/processing/batch-processor.js';
-import { deliveredMessage, storeEvent } from './support/messages.js';
+import { inboundEvent, storeEvent } from './support/messages.js';
 
 const logger = createLogger('test-worker', 'silent');
 
@@ -59,7 +59,7 @@ describe('BatchProcessor', () => {
 
   it('runs the handler and marks the event processed', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-1') });
-    const verdicts = await processor.process([deliveredMessage(envelope)]);
+    const verdicts = await processor.process([inboundEvent(envelope)]);
     assert.deepEqual(verdicts, [{ action: 'ack' }]);
     const row = await eventRow(envelope.eventId);
     assert.equal(row.status, 'processed');
@@ -69,7 +69,7 @@ describe('BatchProcessor', () => {
 
   it('applies effects once when a message is redelivered', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-2') });
-    const message = deliveredMessage(envelope);
+    const message = inboundEvent(envelope);
     await processor.process([message]);
     const verdicts = await processor.process([message]);
     assert.deepEqual(verdicts, [{ action: 'ack' }]);
@@ -78,7 +78,7 @@ describe('BatchProcessor', () => {
 
   it('applies effects once for copies within one batch', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-3') });
-    const message = deliveredMessage(envelope);
+    const message = inboundEvent(envelope);
     await processor.process([message, message, message]);
     assert.equal(await effectCount(envelope.eventId), 1);
   });
@@ -87,7 +87,7 @@ describe('BatchProcessor', () => {
     const envelopes = await Promise.all(
       Array.from({ length: 20 }, (_, index) => storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order(`R-${index}`) })),
     );
-    const messages = envelopes.map(deliveredMessage);
+    const messages = envelopes.map(inboundEvent);
     const reversed = [...messages].reverse();
     await Promise.all([processor.process(messages), processor.process(reversed), processor.process(messages)]);
     for (const envelope of envelopes) {
@@ -98,13 +98,13 @@ describe('BatchProcessor', () => {
 
   it('gives unknown types to the default handler', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'no.handler.here', data: { any: 'thing' } });
-    await processor.process([deliveredMessage(envelope)]);
+    await processor.process([inboundEvent(envelope)]);
     assert.equal((await eventRow(envelope.eventId)).status, 'processed');
   });
 
   it('rolls back a failed handler and schedules a retry', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'test.flaky', data: {} });
-    const verdicts = await processor.process([deliveredMessage(envelope)]);
+    const verdicts = await processor.process([inboundEvent(envelope)]);
     assert.deepEqual(verdicts, [{ action: 'ack' }]);
     const row = await eventRow(envelope.eventId);
     assert.equal(row.status, 'retrying');
@@ -128,7 +128,7 @@ describe('BatchProcessor', () => {
   it('keeps the other events of a batch when one handler fails', async () => {
     const good = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-4') });
     const bad = await storeEvent(pool, { id: randomUUID(), type: 'test.flaky', data: {} });
-    await processor.process([deliveredMessage(bad), deliveredMessage(good)]);
+    await processor.process([inboundEvent(bad), inboundEvent(good)]);
     assert.equal((await eventRow(good.eventId)).status, 'processed');
     assert.equal(await effectCount(good.eventId), 1);
     assert.equal((await eventRow(bad.eventId)).status, 'retrying');
@@ -137,7 +137,7 @@ describe('BatchProcessor', () => {
   it('last attempt fails and dead-letters', async () => {
     let envelope = await storeEvent(pool, { id: randomUUID(), type: 'test.flaky', data: {} });
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      await processor.process([deliveredMessage(envelope)]);
+      await processor.process([inboundEvent(envelope)]);
       envelope = { ...envelope, deliverySeq: envelope.deliverySeq + 1 };
     }
     const row = await eventRow(envelope.eventId);
@@ -150,18 +150,19 @@ describe('BatchProcessor', () => {
 
   it('fails a permanent error at once', async () => {
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 'test.permanent', data: {} });
-    await processor.process([deliveredMessage(envelope)]);
+    await processor.process([inboundEvent(envelope)]);
     const row = await eventRow(envelope.eventId);
     assert.equal(row.status, 'failed');
     assert.equal(row.attempts, 1);
     assert.equal(row.errors[0].permanent, true);
   });
 
-  it('dead-letters a message without an event row or without an id', async () => {
-    const orphan = deliveredMessage({ ...(await storeEvent(pool, { id: randomUUID(), type: 't', data: 1 })), eventId: randomUUID() });
-    const garbage = { ...orphan, properties: { ...orphan.properties, messageId: undefined } };
-    const verdicts = await processor.process([orphan, garbage]);
+  it('dead-letters an event without an event row and processes the others of its batch', async () => {
+    const orphan = inboundEvent({ ...(await storeEvent(pool, { id: randomUUID(), type: 't', data: 1 })), eventId: randomUUID() });
+    const envelope = await storeEvent(pool, { id: randomUUID(), type: 't', data: 2 });
+    const verdicts = await processor.process([orphan, inboundEvent(envelope)]);
     assert.equal(verdicts[0]?.action, 'dead-letter');
-    assert.equal(verdicts[1]?.action, 'dead-letter');
+    assert.equal(verdicts[1]?.action, 'ack');
+    assert.equal((await eventRow(envelope.eventId)).status, 'processed');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { BrokerConnection, createLogger, createPool, toMessage, type EventHandler } from '@ingestion/core';
+import { BrokerConnection, createLogger, createPool, PACK_COUNT_HEADER, toMessage, toPackMessage, type EventHandler } from '@ingestion/core';
 import { createIsolatedEnvironment, waitFor, type IsolatedEnvironment } from '@ingestion/core/testing';
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 import type pg from 'pg';
@@ -105,5 +105,35 @@ describe('EventConsumer', () => {
     await waitFor('the event to be failed', async () => ((await statusOf(envelope.eventId)) === 'failed' ? true : undefined), 30_000);
     const deadLetter = await pool.query("SELECT 1 FROM outbox WHERE event_id = $1 AND kind = 'dead-letter'", [envelope.eventId]);
     assert.equal(deadLetter.rowCount, 1);
+  });
+
+  it('processes the events of a pack and dead-letters only its event without a row', async () => {
+    const stored = await Promise.all(Array.from({ length: 5 }, () => storeEvent(pool, { id: randomUUID(), type: 'pack.test', data: { n: 1 } })));
+    const orphan = { ...stored[0]!, eventId: randomUUID() };
+    const pack = toPackMessage([...stored, orphan].map((envelope) => ({ envelope, traceHeaders: {} })), 'test');
+    await publish(pack.content, pack.options, pack.routingKey);
+    await waitFor("the pack's events to be processed", async () => {
+      const statuses = await Promise.all(stored.map((envelope) => statusOf(envelope.eventId)));
+      return statuses.every((status) => status === 'processed') ? true : undefined;
+    });
+    const dead = await waitFor("the orphan's dead-lettered copy", async () => {
+      const message = await channel.get(environment.names.deadLetterQueue, { noAck: true });
+      return message === false ? undefined : message;
+    });
+    assert.equal(dead.properties.messageId, orphan.eventId);
+    assert.equal(dead.properties.headers?.[PACK_COUNT_HEADER], undefined);
+    assert.match(String(dead.properties.headers?.['x-dead-letter-reason']), /No event with id/);
+    assert.deepEqual(dead.content, orphan.data);
+    await waitFor('the queue to be empty', async () => ((await channel.checkQueue(environment.names.processQueue)).messageCount === 0 ? true : undefined));
+  });
+
+  it('dead-letters a pack whose body does not match its layout', async () => {
+    await publish(Buffer.from([0, 0, 0, 9, 1]), { messageId: randomUUID(), persistent: true, headers: { [PACK_COUNT_HEADER]: 1 } });
+    const dead = await waitFor('the dead-lettered copy', async () => {
+      const message = await channel.get(environment.names.deadLetterQueue, { noAck: true });
+      return message === false ? undefined : message;
+    });
+    assert.deepEqual([...dead.content], [0, 0, 0, 9, 1]);
+    assert.match(String(dead.properties.headers?.['x-dead-letter-reason']), /length prefix/);
   });
 });

@@ -94,7 +94,7 @@ describe('pipeline observed across processes', () => {
     assert.equal(sample(text, 'ingestion_ingest_requests_total{endpoint="single",outcome="accepted",status_code="202"}'), 1);
     assert.equal(sample(text, 'ingestion_ingest_events_total{result="created"}'), 1);
     assert.equal(sample(text, 'ingestion_group_commit_batch_events_count'), 1);
-    assert.ok((sample(text, 'ingestion_relay_messages_total{kind="process",result="confirmed"}') ?? 0) >= 2, 'first delivery and retry');
+    assert.ok((sample(text, 'ingestion_relay_events_total{kind="process",result="confirmed"}') ?? 0) >= 2, 'first delivery and retry');
     assert.ok((sample(text, 'ingestion_relay_confirm_duration_seconds_count') ?? 0) >= 2);
     assert.equal(sample(text, 'ingestion_outbox_backlog_rows'), 0);
     assert.equal(sample(text, 'ingestion_outbox_oldest_age_seconds'), 0);

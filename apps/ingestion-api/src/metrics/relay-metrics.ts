@@ -9,17 +9,17 @@ const CONFIRM_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  */
 export class RelayMetrics {
   readonly registry: Registry;
-  /** Messages the relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed). */
-  readonly messages: Counter<'kind' | 'result'>;
+  /** Events (outbox rows) the relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed). */
+  readonly events: Counter<'kind' | 'result'>;
   /** Time from publishing a batch to the broker's last confirm of it. */
   readonly confirmDuration: Histogram;
 
   constructor(registry: Registry) {
     this.registry = registry;
     const registers = [registry];
-    this.messages = new Counter({
-      name: 'ingestion_relay_messages_total',
-      help: 'Messages the outbox relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed).',
+    this.events = new Counter({
+      name: 'ingestion_relay_events_total',
+      help: 'Events (outbox rows) the outbox relay published, by kind (process, dead-letter) and result (confirmed, unroutable, failed).',
       labelNames: ['kind', 'result'],
       registers,
     });

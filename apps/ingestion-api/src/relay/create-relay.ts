@@ -9,6 +9,7 @@ export function createRelay(config: Config, services: Services, logger: Logger, 
     services.broker,
     {
       batchSize: config.RELAY_BATCH_SIZE,
+      eventsPerMessage: config.RELAY_EVENTS_PER_MESSAGE,
       concurrency: config.RELAY_CONCURRENCY,
       pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
       lingerMs: config.RELAY_LINGER_MS,

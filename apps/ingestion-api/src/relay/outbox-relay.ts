@@ -6,7 +6,6 @@ import {
   OUTBOX_CHANNEL,
   startSpan,
   toError,
-  toMessage,
   traceIdOf,
   withTransaction,
   type BrokerConnection,
@@ -16,11 +15,14 @@ import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import pg from 'pg';
 
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import { ConfirmPublisher, type PublishResult } from './confirm-publisher.js';
+import { ConfirmPublisher } from './confirm-publisher.js';
+import { planMessages, type DeliverableRow } from './message-plan.js';
 import { claimOutboxRows, deleteOutboxRows, postponeOutboxRows, type ClaimedRow } from './outbox-store.js';
 
 export interface RelayOptions {
   readonly batchSize: number;
+  /** Most events packed into one message; 1 sends one message per event. */
+  readonly eventsPerMessage: number;
   /** Number of claim-and-publish loops; each has its own connection and confirm channel. */
   readonly concurrency: number;
   /** Fallback poll interval, in milliseconds, for rows whose notification was missed. */
@@ -121,9 +123,9 @@ export class OutboxRelay {
       for (const orphan of orphans) {
         log.error({ eventId: orphan.eventId, outboxId: orphan.outboxId, traceId: traceIdOf(orphan.traceparent) }, 'outbox row has no event; dropping it');
       }
-      const deliverable = rows.filter((row) => row.envelope !== null);
+      const deliverable = rows.filter((row): row is DeliverableRow => row.envelope !== null);
 
-      const { unroutable } = await this.publishTraced(publisher, deliverable);
+      const unroutable = await this.publishTraced(publisher, deliverable);
       const returned = deliverable.filter((row) => unroutable.has(row.eventId));
       if (returned.length > 0) {
         log.error({ count: returned.length, exchange: this.broker.names.eventsExchange }, 'RabbitMQ could not route messages; is the queue bound?');
@@ -137,46 +139,35 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes a batch with one producer span per message, each a child of the context stored on its
-   * outbox row, and puts that span's `traceparent` into the message headers for the worker.
+   * Publishes a batch with one producer span per event, each a child of the context stored on its
+   * outbox row; the event carries that span's trace headers to the worker. Returns the ids of the
+   * events whose message RabbitMQ could not route.
    */
-  private async publishTraced(publisher: ConfirmPublisher, rows: readonly ClaimedRow[]): Promise<PublishResult> {
+  private async publishTraced(publisher: ConfirmPublisher, rows: readonly DeliverableRow[]): Promise<Set<string>> {
     const spans: Span[] = [];
-    const messages = rows.map((row) => {
-      const message = this.toOutgoing(row);
-      const { span, context } = startSpan(
-        `${message.exchange} publish`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            'messaging.system': 'rabbitmq',
-            'messaging.operation.type': 'send',
-            'messaging.destination.name': message.exchange,
-            'messaging.rabbitmq.destination.routing_key': message.routingKey,
-            'messaging.message.id': row.eventId,
-            'ingestion.outbox.kind': row.kind,
-          },
-        },
-        contextFromTraceparent(row.traceparent),
-      );
+    const traced = rows.map((row) => {
+      const { span, context } = this.startPublishSpan(row);
       spans.push(span);
-      injectTraceHeaders(context, message.options.headers!);
-      return message;
+      const traceHeaders: Record<string, unknown> = {};
+      injectTraceHeaders(context, traceHeaders);
+      return { row, traceHeaders };
     });
+    const plans = planMessages(traced, { names: this.broker.names, appId: this.options.appId, eventsPerMessage: this.options.eventsPerMessage });
     const started = performance.now();
     try {
-      const result = await publisher.publishBatch(messages);
+      const result = await publisher.publishBatch(plans.map((plan) => plan.message));
       this.metrics?.confirmDuration.observe((performance.now() - started) / 1000);
+      const unroutable = new Set(plans.filter((plan) => result.unroutable.has(String(plan.message.options.messageId))).flatMap((plan) => plan.rows.map((row) => row.eventId)));
       for (const [index, row] of rows.entries()) {
-        const routed = !result.unroutable.has(row.eventId);
-        this.metrics?.messages.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
+        const routed = !unroutable.has(row.eventId);
+        this.metrics?.events.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
         if (!routed) spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: 'unroutable' });
       }
-      return result;
+      return unroutable;
     } catch (caught) {
       const error = toError(caught);
       for (const [index, row] of rows.entries()) {
-        this.metrics?.messages.inc({ kind: row.kind, result: 'failed' });
+        this.metrics?.events.inc({ kind: row.kind, result: 'failed' });
         spans[index]!.recordException(error);
         spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       }
@@ -186,11 +177,23 @@ export class OutboxRelay {
     }
   }
 
-  private toOutgoing(row: ClaimedRow) {
-    const message = toMessage(row.envelope!, this.options.appId);
-    if (row.kind === 'process') return { ...message, exchange: this.broker.names.eventsExchange };
-    const headers = { ...message.options.headers, 'x-dead-letter-reason': row.lastError ?? 'unknown' };
-    return { ...message, exchange: this.broker.names.deadLetterExchange, options: { ...message.options, headers } };
+  private startPublishSpan(row: ClaimedRow) {
+    const exchange = row.kind === 'process' ? this.broker.names.eventsExchange : this.broker.names.deadLetterExchange;
+    return startSpan(
+      `${exchange} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': exchange,
+          'messaging.rabbitmq.destination.routing_key': row.envelope?.type ?? '',
+          'messaging.message.id': row.eventId,
+          'ingestion.outbox.kind': row.kind,
+        },
+      },
+      contextFromTraceparent(row.traceparent),
+    );
   }
 
   /** Waits for a wake-up or the poll interval, unless a wake-up came since `seenGeneration`. */

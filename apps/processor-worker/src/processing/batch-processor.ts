@@ -1,7 +1,6 @@
 import {
   backoffDelay,
   extractTraceHeaders,
-  fromMessage,
   isPending,
   isPermanentError,
   toError,
@@ -9,6 +8,7 @@ import {
   traceparentOf,
   withTransaction,
   type BackoffOptions,
+  type DeliveredEvent,
   type EventEnvelope,
   type HandlerEvent,
   type Logger,
@@ -23,7 +23,13 @@ import { endSpan, startDeliveryTrace, startHandlerTrace, type DeliveryTrace } fr
 import { lockEvents, markFailed, markProcessed, scheduleRetry, type LockedEvent } from './event-outcomes.js';
 import { SavepointClient } from './savepoint-client.js';
 
-/** Action the consumer takes on a message once its batch committed. */
+/** An event to process and the message that brought it, which may hold other events too. */
+export interface InboundEvent {
+  readonly event: DeliveredEvent;
+  readonly message: Message;
+}
+
+/** What the consumer does with an event once its batch committed. */
 export type Verdict = { readonly action: 'ack' } | { readonly action: 'dead-letter'; readonly reason: string };
 
 export interface ProcessorOptions {
@@ -73,43 +79,33 @@ export class BatchProcessor {
     this.metrics = metrics;
   }
 
-  async process(messages: readonly Message[]): Promise<Verdict[]> {
-    const verdicts: Verdict[] = [];
-    const parsed: { index: number; envelope: EventEnvelope }[] = [];
-    for (const [index, message] of messages.entries()) {
-      try {
-        parsed.push({ index, envelope: fromMessage(message) });
-        verdicts.push(ACK);
-      } catch (error) {
-        verdicts.push({ action: 'dead-letter', reason: toError(error).message });
-      }
-    }
-    if (parsed.length === 0) return verdicts;
-
-    const traces = new Map(parsed.map(({ index, envelope }) => [index, startDeliveryTrace(messages[index]!, envelope)]));
+  /** Processes the events in one transaction and returns a verdict for each, in order. */
+  async process(events: readonly InboundEvent[]): Promise<Verdict[]> {
+    const verdicts: Verdict[] = events.map(() => ACK);
+    const traces = events.map(({ event, message }) => startDeliveryTrace(message, event));
     const attempts: Attempt[] = [];
     try {
-      await withTransaction(this.pool, (client) => this.handleAll(client, parsed, traces, verdicts, attempts));
+      await withTransaction(this.pool, (client) => this.handleAll(client, events, traces, verdicts, attempts));
     } catch (caught) {
-      for (const trace of traces.values()) endSpan(trace.span, toError(caught));
+      for (const trace of traces) endSpan(trace.span, toError(caught));
       throw caught;
     }
-    for (const trace of traces.values()) endSpan(trace.span);
+    for (const trace of traces) endSpan(trace.span);
     for (const attempt of attempts) this.metrics?.recordAttempt(attempt.envelope.type, attempt.outcome, attempt.seconds, attempt.envelope.receivedAt);
     return verdicts;
   }
 
   /**
-   * Marks the event of a message failed without running its handler, for a message whose batch
-   * transaction keeps failing. The event's dead-letter copy is queued through the outbox as usual.
-   * Returns false when the message is not one of ours or its event is gone or no longer pending.
+   * Marks an event failed without running its handler, for an event whose batch transaction keeps
+   * failing. Its dead-letter copy is queued through the outbox as usual. Returns false when the event
+   * is gone or no longer pending.
    */
-  async failWithoutHandler(message: Message, error: Error): Promise<boolean> {
-    const envelope = fromMessage(message);
+  async failWithoutHandler({ event }: InboundEvent, error: Error): Promise<boolean> {
+    const { envelope } = event;
     const failed = await withTransaction(this.pool, async (client) => {
       const row = (await lockEvents(client, [envelope.eventId])).get(envelope.eventId);
       if (row === undefined || !isPending(row.status) || row.deliverySeq !== envelope.deliverySeq) return false;
-      const traceparent = traceparentOf(extractTraceHeaders((message.properties.headers ?? {}) as Record<string, unknown>));
+      const traceparent = traceparentOf(extractTraceHeaders({ ...event.traceHeaders }));
       await markFailed(client, { eventId: envelope.eventId, attempt: row.attempts + 1, error, permanent: true, traceparent });
       this.logger.error({ err: error, eventId: envelope.eventId, traceId: traceIdOf(traceparent) }, 'event marked failed: its transaction kept failing');
       return true;
@@ -121,20 +117,21 @@ export class BatchProcessor {
   /** Runs the handler of every pending event of a batch inside the batch's transaction. */
   private async handleAll(
     client: pg.PoolClient,
-    parsed: readonly { index: number; envelope: EventEnvelope }[],
-    traces: ReadonlyMap<number, DeliveryTrace>,
+    events: readonly InboundEvent[],
+    traces: readonly DeliveryTrace[],
     verdicts: Verdict[],
     attempts: Attempt[],
   ): Promise<void> {
-    const rows = await lockEvents(client, [...new Set(parsed.map((item) => item.envelope.eventId))]);
+    const rows = await lockEvents(client, [...new Set(events.map(({ event }) => event.envelope.eventId))]);
     const processed: string[] = [];
-    for (const { index, envelope } of parsed) {
+    for (const [index, { event }] of events.entries()) {
+      const { envelope } = event;
       const row = rows.get(envelope.eventId);
       if (row === undefined) {
         verdicts[index] = { action: 'dead-letter', reason: `No event with id ${envelope.eventId} exists` };
         continue;
       }
-      const trace = traces.get(index)!;
+      const trace = traces[index]!;
       if (!isPending(row.status) || row.deliverySeq !== envelope.deliverySeq) {
         context.with(trace.context, () =>
           this.logger.debug({ eventId: envelope.eventId, deliverySeq: envelope.deliverySeq }, 'duplicate delivery skipped'),

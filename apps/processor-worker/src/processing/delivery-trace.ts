@@ -1,4 +1,4 @@
-import { extractTraceHeaders, startSpan, type EventEnvelope } from '@ingestion/core';
+import { extractTraceHeaders, startSpan, type DeliveredEvent, type EventEnvelope } from '@ingestion/core';
 import { SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { Message } from 'amqplib';
 
@@ -8,8 +8,7 @@ export interface DeliveryTrace {
   readonly context: Context;
 }
 
-export function startDeliveryTrace(message: Message, envelope: EventEnvelope): DeliveryTrace {
-  const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+export function startDeliveryTrace(message: Message, { envelope, traceHeaders }: DeliveredEvent): DeliveryTrace {
   return startSpan(
     `process ${envelope.type}`,
     {
@@ -23,7 +22,7 @@ export function startDeliveryTrace(message: Message, envelope: EventEnvelope): D
         'ingestion.event.delivery_seq': envelope.deliverySeq,
       },
     },
-    extractTraceHeaders(headers),
+    extractTraceHeaders({ ...traceHeaders }),
   );
 }
 

@@ -1,6 +1,8 @@
-import { toMessage, type EventEnvelope } from '@ingestion/core';
+import { readDelivery, toMessage, type EventEnvelope } from '@ingestion/core';
 import type { Message } from 'amqplib';
 import type pg from 'pg';
+
+import type { InboundEvent } from '../../src/processing/batch-processor.js';
 
 /** Stores an event row as the API would, and returns the envelope of its first delivery. */
 export async function storeEvent(pool: pg.Pool, fields: { id: string; type: string; data: unknown }): Promise<EventEnvelope> {
@@ -50,4 +52,10 @@ export function deliveredMessage(envelope: EventEnvelope): Message {
       clusterId: undefined,
     },
   } as Message;
+}
+
+/** The event of an envelope as the consumer hands it to the batch processor. */
+export function inboundEvent(envelope: EventEnvelope): InboundEvent {
+  const message = deliveredMessage(envelope);
+  return { event: readDelivery(message)[0]!, message };
 }
