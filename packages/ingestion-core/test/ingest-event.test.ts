@@ -90,6 +90,11 @@ describe('eventFromStructured', () => {
     assert.ok(!first.fingerprint.equals(changed.fingerprint));
   });
 
+  it('keeps the fingerprint that earlier versions stored, so that their resends still match', () => {
+    const event = parse('{"type":"t","source":"/s","id":"1","tenant":"acme","data":{"a":1}}');
+    assert.equal(event.fingerprint.toString('hex'), '5fa55dae1b79f4abe8cd64e1cf94b9600b9b8ba95fffd951fad062386b3cebcd');
+  });
+
   const rejected: [string, string, string][] = [
     ['missing type', '{}', '/type'],
     ['type not a string', '{"type":5}', '/type'],

@@ -15,6 +15,14 @@ describe('objectMemberTexts', () => {
     assert.equal(objectMemberTexts('{"d\\u0061ta":true}').get('data'), 'true');
   });
 
+  it('ends a string only at a quote after an even number of backslashes', () => {
+    const members = objectMemberTexts('{"a":"\\\\","b":"\\\\\\"}","c":"x\\\\\\\\"}');
+    assert.equal(members.get('a'), '"\\\\"');
+    assert.equal(members.get('b'), '"\\\\\\"}"');
+    assert.equal(members.get('c'), '"x\\\\\\\\"');
+    assert.deepEqual(JSON.parse(`[${[...members.values()].join(',')}]`), ['\\', '\\"}', 'x\\\\']);
+  });
+
   it('handles an empty object', () => {
     assert.equal(objectMemberTexts('{}').size, 0);
   });

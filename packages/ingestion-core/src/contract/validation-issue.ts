@@ -22,5 +22,6 @@ export class ContractViolation extends Error {
 
 /** Escapes a member name for use as one JSON Pointer token (RFC 6901). */
 export function pointerToken(name: string): string {
+  if (!name.includes('~') && !name.includes('/')) return name;
   return name.replaceAll('~', '~0').replaceAll('/', '~1');
 }
