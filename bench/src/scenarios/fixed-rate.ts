@@ -32,6 +32,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
   const load = await runOpenLoad({
     url,
     bodies: singleEventBodies(source),
+    eventsPerRequest: 1,
     rate: phase.rate,
     durationSeconds: phase.durationSeconds,
     maxInFlight: OPEN_MAX_IN_FLIGHT,
