@@ -30,20 +30,20 @@ async function runPhases(context: BenchContext, record: (phase: PhaseResult) => 
     await measureFixedRate(context, {
       id: 'product-half',
       title: 'Product: fixed rate at half the maximum',
-      rate: Math.round(maximum / 2),
+      eventsPerSecond: Math.round(maximum / 2),
       durationSeconds: options.openSeconds,
     }),
   );
   if (!options.quick) {
-    record(await measureFixedRate(context, { id: 'product-10k', title: 'Product: fixed rate of 10,000/s', rate: 10_000, durationSeconds: options.openSeconds }));
-    record(await measureFixedRate(context, { id: 'product-sustained', title: 'Product: fixed rate of 15,000/s', rate: 15_000, durationSeconds: options.openSeconds }));
+    record(await measureFixedRate(context, { id: 'product-10k', title: 'Product: fixed rate of 10,000/s', eventsPerSecond: 10_000, durationSeconds: options.openSeconds }));
+    record(await measureFixedRate(context, { id: 'product-sustained', title: 'Product: fixed rate of 15,000/s', eventsPerSecond: 15_000, durationSeconds: options.openSeconds }));
   }
   record(await measureBurst(context));
   record(
     await measureFixedRate(context, {
       id: 'product-overload',
       title: 'Product: overload at twice the maximum',
-      rate: maximum * 2,
+      eventsPerSecond: maximum * 2,
       durationSeconds: options.overloadSeconds,
     }),
   );

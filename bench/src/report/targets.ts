@@ -44,7 +44,7 @@ export function evaluateTargets(phases: readonly PhaseResult[]): TargetResult[] 
   const overload = phase(phases, 'product-overload');
 
   const sustainedBacklog = sustained?.extra['unprocessed events when the load stopped'];
-  const sustainedRate = sustained?.extra['target rate (requests/s)'] ?? 0;
+  const sustainedRate = sustained?.extra['target rate (events/s)'] ?? 0;
   const flat = sustainedBacklog !== undefined && sustainedBacklog < sustainedRate;
 
   return [
