@@ -10,6 +10,23 @@ function phase(id: string, overrides: Partial<PhaseResult> = {}): PhaseResult {
   return { id, title: id, kind: 'product', setup: '', acceptedPerSecond: 0, workerDuringLoad: true, peakRssMiB: {}, cpuSeconds: {}, machineBusyPercent: 0, wallSeconds: 0, extra: {}, ...overrides };
 }
 
+const SINGLE_SUSTAINED = '15,000 events/s processed with a flat backlog (single-event POSTs)';
+const BATCH_SUSTAINED = '15,000 events/s processed with a flat backlog (batch POSTs of 100)';
+
+/** Builds a fixed-rate phase at 15,000 events/s that processed `processedPerSecond` and left `backlog` events unprocessed. */
+function sustainedPhase(id: string, processedPerSecond: number, backlog: number): PhaseResult {
+  return phase(id, {
+    processing: { processed: processedPerSecond * 30, processedPerSecond, endToEnd: { p50: 0, p99: 0, max: 0 }, timeline: [] },
+    extra: { 'target rate (events/s)': 15_000, 'unprocessed events when the load stopped': backlog },
+  });
+}
+
+function findTarget(phases: readonly PhaseResult[], name: string) {
+  const target = evaluateTargets(phases).find((candidate) => candidate.target === name);
+  assert.ok(target, `no target row named ${name}`);
+  return target;
+}
+
 describe('latency summary', () => {
   it('takes exact percentiles', () => {
     const latencies = Array.from({ length: 1000 }, (_, index) => index + 1);
@@ -54,6 +71,43 @@ describe('targets', () => {
 
     const drain = targets.find((target) => target.target.startsWith('backlog drains'))!;
     assert.equal(drain.met, undefined);
+  });
+
+  it('reports both sustained rows as not measured', () => {
+    assert.equal(findTarget([], SINGLE_SUSTAINED).met, undefined);
+    assert.equal(findTarget([], BATCH_SUSTAINED).met, undefined);
+  });
+
+  it('meets sustained single-event target with flat backlog', () => {
+    const target = findTarget([sustainedPhase('product-sustained', 15_300, 14_999)], SINGLE_SUSTAINED);
+
+    assert.equal(target.met, true);
+    assert.equal(target.ratio, 1.02);
+    assert.equal(target.measured, '15,300 events/s processed, 14,999 unprocessed at the end');
+  });
+
+  it('meets sustained batch target with flat backlog', () => {
+    const phases = [sustainedPhase('product-sustained-batch', 15_300, 14_999)];
+
+    const batch = findTarget(phases, BATCH_SUSTAINED);
+
+    assert.equal(batch.met, true);
+    assert.equal(batch.ratio, 1.02);
+    assert.equal(batch.measured, '15,300 events/s processed, 14,999 unprocessed at the end');
+    assert.equal(findTarget(phases, SINGLE_SUSTAINED).met, undefined);
+  });
+
+  it('misses sustained batch target on growing backlog', () => {
+    const target = findTarget([sustainedPhase('product-sustained-batch', 15_300, 15_000)], BATCH_SUSTAINED);
+
+    assert.equal(target.met, false);
+  });
+
+  it('misses sustained batch target below rate', () => {
+    const target = findTarget([sustainedPhase('product-sustained-batch', 14_000, 0)], BATCH_SUSTAINED);
+
+    assert.equal(target.met, false);
+    assert.equal(target.ratio, 0.93);
   });
 
   it('fails the exactly-once target on one failed check', () => {

@@ -5,6 +5,11 @@ import { LatencyRecorder, type LoadResult } from './latency-recorder.js';
 export interface OpenLoadOptions {
   readonly url: string;
   readonly bodies: readonly string[];
+  /**
+   * Events in each body. A 202 counts as this many accepted events, which is exact for a batch because the
+   * API stores it whole or not at all, and an event without an `id` gets a new one, so it cannot conflict.
+   */
+  readonly eventsPerRequest: number;
   /** Arrival rate, in requests per second. */
   readonly rate: number;
   readonly durationSeconds: number;
@@ -25,7 +30,7 @@ const TICK_MS = 1;
 export async function runOpenLoad(options: OpenLoadOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
-  const recorder = new LatencyRecorder(1);
+  const recorder = new LatencyRecorder(options.eventsPerRequest);
   const total = Math.round(options.rate * options.durationSeconds);
   const intervalMs = 1000 / options.rate;
   const pending = new Set<Promise<void>>();
