@@ -42,7 +42,7 @@ function plan(rows: TracedRow[], eventsPerMessage: number) {
 }
 
 describe('planMessages', () => {
-  it('packs events by type, up to the limit per message, and covers every row once', () => {
+  it('packs events by type up to the limit', () => {
     const rows = [...Array.from({ length: 7 }, () => traced('a')), ...Array.from({ length: 2 }, () => traced('b')), traced('c')];
     rows.sort(() => Math.random() - 0.5);
     const plans = plan(rows, 3);
@@ -70,7 +70,7 @@ describe('planMessages', () => {
     assert.ok(plans.every((entry) => entry.message.options.headers?.[PACK_COUNT_HEADER] === undefined));
   });
 
-  it('starts a new pack once the data would pass 256 KiB, and sends a larger event alone', () => {
+  it('caps a pack at 256 KiB of data', () => {
     const plans = plan([traced('a', { bytes: 200_000 }), traced('a', { bytes: 100_000 }), traced('a', { bytes: 300_000 }), traced('a', { bytes: 10 })], 50);
     assert.deepEqual(
       plans.map((entry) => entry.rows.length),

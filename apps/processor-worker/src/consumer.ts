@@ -32,9 +32,9 @@ interface Delivery {
   readonly message: ConsumeMessage;
   readonly channel: Channel;
   readonly acks: AckBatcher;
-  /** The events the message holds: one, or several when the relay packed them. */
+  /** The events the message contains: one, or several when the relay packed them. */
   readonly events: readonly DeliveredEvent[];
-  /** Why the message cannot be read, when it is not one of ours; it then holds no events. */
+  /** Why the message cannot be read, when it is not one of ours. Such a message has no events. */
   readonly invalid?: string;
 }
 
@@ -178,7 +178,7 @@ export class EventConsumer {
     }
   }
 
-  /** Takes whole messages from the buffer until they hold a batch's worth of events; a pack is never split. */
+  /** Takes whole messages from the buffer until they contain a batch's worth of events, so a pack never spans two batches. */
   private takeBatch(): Delivery[] {
     let count = 0;
     for (let events = 0; count < this.buffer.length && events < this.options.batchSize; count += 1) {
@@ -196,7 +196,7 @@ export class EventConsumer {
     if (valid.length === 0) return;
     const events = valid.flatMap(inboundEvents);
     const verdicts: Verdict[] = [];
-    // A pack from a relay with a larger RELAY_EVENTS_PER_MESSAGE still commits at most batchSize events per transaction.
+    // A pack larger than batchSize, from a relay with a larger RELAY_EVENTS_PER_MESSAGE, commits in several transactions.
     for (let start = 0; start < events.length; start += this.options.batchSize) {
       const own = await this.processWithRetries(events.slice(start, start + this.options.batchSize), valid);
       if (own === undefined) {

@@ -107,7 +107,7 @@ describe('EventConsumer', () => {
     assert.equal(deadLetter.rowCount, 1);
   });
 
-  it('processes the events of a pack and dead-letters only its event without a row', async () => {
+  it('dead-letters only the orphan of a pack', async () => {
     const stored = await Promise.all(Array.from({ length: 5 }, () => storeEvent(pool, { id: randomUUID(), type: 'pack.test', data: { n: 1 } })));
     const orphan = { ...stored[0]!, eventId: randomUUID() };
     const pack = toPackMessage([...stored, orphan].map((envelope) => ({ envelope, traceHeaders: {} })), 'test');

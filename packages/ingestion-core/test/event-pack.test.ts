@@ -25,7 +25,7 @@ function envelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
   };
 }
 
-/** The message as a consumer receives it. */
+/** Builds the message as a consumer receives it. */
 function delivered(outgoing: OutgoingMessage): Message {
   return {
     content: outgoing.content,
@@ -35,7 +35,7 @@ function delivered(outgoing: OutgoingMessage): Message {
 }
 
 describe('event packs', () => {
-  it('carry every attribute, the exact data bytes and the trace headers of each event', () => {
+  it('round-trip attributes, data and trace headers', () => {
     const events = [
       envelope({ data: Buffer.from('{"big":12345678901234567890,"x":1.10,"d":1,"d":2}'), subject: 'customer-1', time: '2026-12-05T00:00:00Z' }),
       envelope({ data: null, deliverySeq: 3, extensions: { tenant: 'acme', priority: 2, audit: true }, dataSchema: 'https://example.com/s' }),
@@ -65,7 +65,7 @@ describe('event packs', () => {
     assert.equal(read[0]!.traceHeaders['traceparent'], message.options.headers!['traceparent']);
   });
 
-  it('refuses a body that does not match the layout or the count header', () => {
+  it('rejects a body that does not match the layout or the count header', () => {
     const pack = toPackMessage([{ envelope: envelope(), traceHeaders: {} }, { envelope: envelope(), traceHeaders: {} }], 'test');
     const cases: [string, OutgoingMessage][] = [
       ['truncated', { ...pack, content: pack.content.subarray(0, pack.content.length - 3) }],
@@ -80,7 +80,7 @@ describe('event packs', () => {
     }
   });
 
-  it('refuses an event in a pack without a valid id or delivery number', () => {
+  it('rejects an event in a pack without a valid id or delivery number', () => {
     const badId = toPackMessage([{ envelope: envelope({ eventId: 'not-a-uuid' }), traceHeaders: {} }], 'test');
     assert.throws(() => readDelivery(delivered(badId)), /message_id/);
     const badSeq = toPackMessage([{ envelope: envelope({ deliverySeq: 0 }), traceHeaders: {} }], 'test');

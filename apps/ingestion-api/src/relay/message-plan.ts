@@ -20,7 +20,7 @@ export interface PlannedMessage {
 export interface PlanOptions {
   readonly names: TopologyNames;
   readonly appId: string;
-  /** Most events in one message; 1 publishes every event as its own message. */
+  /** Maximum events in one message; 1 publishes every event as its own message. */
   readonly eventsPerMessage: number;
 }
 

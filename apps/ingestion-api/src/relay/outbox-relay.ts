@@ -21,7 +21,7 @@ import { claimOutboxRows, deleteOutboxRows, postponeOutboxRows, type ClaimedRow 
 
 export interface RelayOptions {
   readonly batchSize: number;
-  /** Most events packed into one message; 1 sends one message per event. */
+  /** Maximum events packed into one message; 1 sends one message per event. */
   readonly eventsPerMessage: number;
   /** Number of claim-and-publish loops; each has its own connection and confirm channel. */
   readonly concurrency: number;
@@ -140,7 +140,7 @@ export class OutboxRelay {
 
   /**
    * Publishes a batch with one producer span per event, each a child of the context stored on its
-   * outbox row; the event carries that span's trace headers to the worker. Returns the ids of the
+   * outbox row. The event carries that span's trace headers to the worker. Returns the ids of the
    * events whose message RabbitMQ could not route.
    */
   private async publishTraced(publisher: ConfirmPublisher, rows: readonly DeliverableRow[]): Promise<Set<string>> {

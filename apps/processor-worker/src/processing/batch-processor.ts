@@ -23,13 +23,13 @@ import { endSpan, startDeliveryTrace, startHandlerTrace, type DeliveryTrace } fr
 import { lockEvents, markFailed, markProcessed, scheduleRetry, type LockedEvent } from './event-outcomes.js';
 import { SavepointClient } from './savepoint-client.js';
 
-/** An event to process and the message that brought it, which may hold other events too. */
+/** An event to process and the message that brought it, which may contain other events too. */
 export interface InboundEvent {
   readonly event: DeliveredEvent;
   readonly message: Message;
 }
 
-/** What the consumer does with an event once its batch committed. */
+/** The consumer's action on an event once its batch committed. */
 export type Verdict = { readonly action: 'ack' } | { readonly action: 'dead-letter'; readonly reason: string };
 
 export interface ProcessorOptions {

@@ -61,7 +61,7 @@ const environmentSchema = z.object({
   RELAY_BATCH_SIZE: integer(1, 10_000).default(500),
   RELAY_CONCURRENCY: integer(1, 16).default(2),
   /**
-   * Most events of one type that the relay packs into one RabbitMQ message. RabbitMQ's cost is per
+   * Maximum events of one type that the relay packs into one RabbitMQ message. RabbitMQ's cost is per
    * message, so packs raise throughput; 1 sends one CloudEvents message per event.
    */
   RELAY_EVENTS_PER_MESSAGE: integer(1, 1_000).default(50),

@@ -4,7 +4,7 @@
  * Every function expects text that JSON.parse has already accepted.
  */
 
-// Character codes; the scanners compare codes, which is several times faster than comparing one-character strings.
+// Character codes. The scanners compare codes, which is faster than comparing one-character strings.
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;

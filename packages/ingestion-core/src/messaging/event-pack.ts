@@ -10,7 +10,7 @@ export interface DeliveredEvent {
 }
 
 /**
- * Header that marks a message holding several events of one type, and gives their number. RabbitMQ
+ * Header that marks a message containing several events of one type, and gives their number. RabbitMQ
  * spends about as much CPU on a message of fifty small events as on a message of one, so the relay
  * packs the events of a batch to take the broker's per-message cost off the events.
  */
@@ -26,7 +26,7 @@ const PREFIX_BYTES = 4;
 const NO_DATA = -1;
 
 /**
- * Builds one persistent message for several events of one type. The body holds each event in turn:
+ * Builds one persistent message for several events of one type. The body contains each event in turn:
  * a 32-bit big-endian length and the UTF-8 JSON of its attributes and trace headers, then a 32-bit
  * signed length of its data (-1 when it has none) and the data, byte for byte.
  */
@@ -73,7 +73,7 @@ export function fromPackMessage(message: Message): DeliveredEvent[] {
     events.push({ envelope: checkedEnvelope({ ...fields, data } as UncheckedEnvelope), traceHeaders: recordOf(traceHeaders) });
   }
   if (events.length !== expected) {
-    throw invalid(`Message holds ${events.length} events, but its ${PACK_COUNT_HEADER} header says ${String(expected)}`);
+    throw invalid(`Message contains ${events.length} events, but its ${PACK_COUNT_HEADER} header gives ${String(expected)}`);
   }
   return events;
 }
@@ -84,7 +84,7 @@ function int32(value: number): Buffer {
   return buffer;
 }
 
-/** Reads a length prefix at `offset` and checks that the body holds that many bytes after it. */
+/** Reads a length prefix at `offset` and checks that the body contains that many bytes after it. */
 function readLength(body: Buffer, offset: number, minimum: number): number {
   if (offset + PREFIX_BYTES > body.length) throw invalid('Message body ends inside a length prefix');
   const length = body.readInt32BE(offset);
@@ -99,9 +99,9 @@ function parseAttributes(json: Buffer): Record<string, unknown> {
   try {
     parsed = JSON.parse(json.toString('utf8'));
   } catch {
-    throw invalid('Message body holds event attributes that are not JSON');
+    throw invalid('Message body contains event attributes that are not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('Message body holds event attributes that are not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('Message body contains event attributes that are not a JSON object');
   return parsed as Record<string, unknown>;
 }
 
