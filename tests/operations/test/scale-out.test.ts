@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { createIsolatedEnvironment, freePort, waitFor } from '@ingestion/core/testing';
+import { createIsolatedEnvironment, freePort, startLoad, untilAccepted, waitFor, type LoadEvent } from '@ingestion/core/testing';
 import pg from 'pg';
 
-import { sendLoad, type LoadEvent } from './support/ingest-load.js';
 import { NetworkHost } from './support/network-host.js';
 import { API_MAIN, WORKER_MAIN } from './support/repo-paths.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -16,9 +15,12 @@ const SOURCE = '/tests/scale-out';
 /** Environment that makes a process notice a dead peer within seconds instead of the production defaults. */
 const FAST_FAILURE_DETECTION = { DATABASE_STATEMENT_TIMEOUT_MS: '5000', WORKER_HANDLER_TIMEOUT_MS: '4000', LOG_LEVEL: 'warn' };
 
+/** Requests per second far above what the processes take, so that only the concurrency limits the load. */
+const UNTHROTTLED_RATE = 100_000;
+
 function loadEvents(): LoadEvent[] {
   return Array.from({ length: EVENT_COUNT }, (_, index) => ({
-    id: `order-${index}`,
+    index,
     body: JSON.stringify({ id: `order-${index}`, source: SOURCE, type: 'order.created', data: { orderId: `O-${index}`, amountCents: index, currency: 'EUR' } }),
   }));
 }
@@ -76,7 +78,6 @@ describe('scale-out', () => {
       await Promise.all(processes.map((started) => started.waitUntilReady()));
 
       let failed = false;
-      let failure: Promise<void> = Promise.resolve();
       const injectFailures = async () => {
         if (isolated) {
           await hosts[0]!.cutOff();
@@ -87,23 +88,24 @@ describe('scale-out', () => {
           await worker1.kill();
         }
       };
-      const load = await sendLoad({
+      const load = startLoad({
         // A load balancer stops sending to API 1 once it failed; requests already sent to it time out and are retried.
-        apis: () => (failed ? [api2.baseUrl] : [api1.baseUrl, api2.baseUrl]),
+        targets: () => (failed ? [api2.baseUrl] : [api1.baseUrl, api2.baseUrl]),
         events: loadEvents(),
+        ratePerSecond: UNTHROTTLED_RATE,
         concurrency: 32,
         requestTimeoutMs: 3_000,
-        deadlineMs: 120_000,
-        onAccepted: (accepted) => {
-          if (accepted === EVENT_COUNT / 2) {
-            failed = true;
-            failure = injectFailures();
-          }
-        },
+        giveUpAfterMs: 120_000,
+        contentType: 'application/json',
       });
-      await failure;
-      t.diagnostic(`load: ${load.accepted} accepted, ${load.retries} requests retried, ${load.duplicates} answered as duplicates`);
-      assert.equal(load.accepted, EVENT_COUNT);
+      await untilAccepted(load.report, EVENT_COUNT / 2);
+      failed = true;
+      await injectFailures();
+      const report = await load.finished;
+      t.diagnostic(`load: ${report.accepted} accepted in ${report.requests} requests, ${report.duplicates} answered as duplicates`);
+      assert.equal(report.accepted, EVENT_COUNT);
+      assert.equal(report.givenUp, 0);
+      assert.deepEqual([...report.unexpected], [], 'no response other than 202 and 503');
 
       await waitFor(
         `all ${EVENT_COUNT} events to be processed`,

@@ -95,3 +95,4 @@ export async function waitFor<T>(description: string, check: () => Promise<T | u
 }
 export * from './processes.js';
 export * from './free-port.js';
+export * from './ingest-load.js';

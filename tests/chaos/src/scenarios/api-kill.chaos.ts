@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 
-import { waitFor } from '@ingestion/core/testing';
+import { untilAccepted, waitFor } from '@ingestion/core/testing';
 
-import { untilAccepted } from '../support/load.js';
 import { runScenario } from '../support/scenario.js';
 
 describe('chaos: API SIGKILLed with requests in flight', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { untilAccepted } from '../support/load.js';
+import { untilAccepted } from '@ingestion/core/testing';
 import type { ProductProcess } from '../support/processes.js';
 import { runScenario } from '../support/scenario.js';
 

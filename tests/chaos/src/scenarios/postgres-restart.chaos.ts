@@ -1,9 +1,8 @@
 import { describe, it } from 'node:test';
 
 import { delay } from '@ingestion/core';
-import { waitFor } from '@ingestion/core/testing';
+import { untilAccepted, waitFor } from '@ingestion/core/testing';
 
-import { untilAccepted } from '../support/load.js';
 import { runScenario } from '../support/scenario.js';
 import { withPostgresStopped } from '../support/services.js';
 

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { delay } from '@ingestion/core';
-import { waitFor } from '@ingestion/core/testing';
+import { untilAccepted, waitFor } from '@ingestion/core/testing';
 
-import { untilAccepted } from '../support/load.js';
 import { runScenario } from '../support/scenario.js';
 import { withRabbitmqStopped } from '../support/services.js';
 

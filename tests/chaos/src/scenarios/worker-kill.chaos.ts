@@ -1,9 +1,8 @@
 import { describe, it } from 'node:test';
 
-import { waitFor } from '@ingestion/core/testing';
+import { untilAccepted, waitFor } from '@ingestion/core/testing';
 import type pg from 'pg';
 
-import { untilAccepted } from '../support/load.js';
 import { runScenario } from '../support/scenario.js';
 
 describe('chaos: worker SIGKILLed while processing', () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
+import { startLoad, type RunningLoad } from '@ingestion/core/testing';
+
 import { Cluster, type ClusterShape } from './cluster.js';
-import { planEvents, startLoad, type PlannedEvent, type RunningLoad } from './load.js';
+import { planEvents, type PlannedEvent } from './planned-events.js';
 import type { ProductProcess } from './processes.js';
 import { assertGuarantees, inspect, printReport } from './verify.js';
 

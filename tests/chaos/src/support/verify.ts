@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 
-import { waitFor } from '@ingestion/core/testing';
+import { waitFor, type LoadReport } from '@ingestion/core/testing';
 import amqplib from 'amqplib';
 
 import type { Cluster } from './cluster.js';
-import type { LoadReport, PlannedEvent } from './load.js';
+import type { PlannedEvent } from './planned-events.js';
 
 /** Time the pipeline gets to settle after a scenario: every event processed or failed, the outbox empty. */
 const SETTLE_TIMEOUT_MS = 120_000;

@@ -1,20 +1,16 @@
-import { delay } from '@ingestion/core';
-import { waitFor } from '@ingestion/core/testing';
+import { delay } from '../resilience/backoff.js';
+import { waitFor } from './index.js';
 
-/** What the client expects to become of an event. */
-export type EventKind = 'order' | 'flaky' | 'invalid-order';
-
-/** One event of the load, with the body every request for it sends. */
-export interface PlannedEvent {
+/** One event of a load: its position, which sets when it is due, and the body every request for it sends. */
+export interface LoadEvent {
   readonly index: number;
-  readonly kind: EventKind;
   readonly body: string;
 }
 
 export interface LoadOptions {
   /** Base URLs of the APIs; request i goes to `targets()[i % length]`, read at each request. */
   readonly targets: () => readonly string[];
-  readonly events: readonly PlannedEvent[];
+  readonly events: readonly LoadEvent[];
   /** Requests sent per second at most; the load spreads over events.length / rate seconds or more. */
   readonly ratePerSecond: number;
   readonly concurrency: number;
@@ -22,6 +18,8 @@ export interface LoadOptions {
   readonly requestTimeoutMs: number;
   /** Time after which the client gives up an event that still has no 202 response, in milliseconds. */
   readonly giveUpAfterMs: number;
+  /** Content type of every request; `application/cloudevents+json` when omitted. */
+  readonly contentType?: string;
 }
 
 /** Counts of what the load saw. Every event is resent, with the same body, until it gets a 202 response or is given up. */
@@ -46,27 +44,6 @@ export interface LoadReport {
   inFlight: number;
   /** Resends of one event that were answered with another event id than the first answer. */
   readonly idMismatches: string[];
-}
-
-/** Plans `count` events under one client id prefix: every 10th is an invalid order, every 10th+5 fails once. */
-export function planEvents(run: string, count: number): PlannedEvent[] {
-  return Array.from({ length: count }, (_, index) => {
-    const kind = eventKind(index);
-    const event = {
-      specversion: '1.0',
-      id: `${run}-${index}`,
-      source: '/chaos',
-      type: kind === 'flaky' ? 'chaos.flaky' : 'order.created',
-      data: { orderId: `${run}-${index}`, amountCents: kind === 'invalid-order' ? -1 : 100 + index, currency: 'EUR' },
-    };
-    return { index, kind, body: JSON.stringify(event) };
-  });
-}
-
-function eventKind(index: number): EventKind {
-  if (index % 10 === 9) return 'invalid-order';
-  if (index % 10 === 5) return 'flaky';
-  return 'order';
 }
 
 /** A load in progress: its report fills in while it runs, and `finished` resolves when every event was answered or given up. */
@@ -107,7 +84,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
   return { report, finished };
 }
 
-async function deliver(event: PlannedEvent, options: LoadOptions, report: LoadReport, nextRequestNumber: () => number): Promise<void> {
+async function deliver(event: LoadEvent, options: LoadOptions, report: LoadReport, nextRequestNumber: () => number): Promise<void> {
   const giveUpAt = Date.now() + options.giveUpAfterMs;
   while (Date.now() < giveUpAt) {
     const targets = options.targets();
@@ -120,7 +97,7 @@ async function deliver(event: PlannedEvent, options: LoadOptions, report: LoadRe
     try {
       const response = await fetch(`${target}/Ingestion/ingest`, {
         method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json' },
+        headers: { 'content-type': options.contentType ?? 'application/cloudevents+json' },
         body: event.body,
         signal: AbortSignal.timeout(options.requestTimeoutMs),
       });
@@ -152,7 +129,7 @@ async function deliver(event: PlannedEvent, options: LoadOptions, report: LoadRe
   report.givenUp += 1;
 }
 
-function recordAccepted(event: PlannedEvent, body: { id: string; duplicate?: boolean }, report: LoadReport): void {
+function recordAccepted(event: LoadEvent, body: { id: string; duplicate?: boolean }, report: LoadReport): void {
   const earlier = report.acceptedIds.get(event.index);
   if (earlier !== undefined && earlier !== body.id) report.idMismatches.push(`event ${event.index}: ${earlier} then ${body.id}`);
   report.acceptedIds.set(event.index, body.id);
