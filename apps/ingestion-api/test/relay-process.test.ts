@@ -94,6 +94,9 @@ describe('standalone relay process', () => {
     const text = await scrape();
     assert.equal(sampleValue(text, 'ingestion_relay_events_total{kind="process",result="failed"}'), undefined);
     assert.equal(sampleValue(text, 'ingestion_relay_events_total{kind="process",result="unroutable"}'), undefined);
+    assert.equal(sampleValue(text, 'ingestion_relay_message_events_sum'), EVENT_COUNT);
+    const messages = sampleValue(text, 'ingestion_relay_message_events_count') ?? 0;
+    assert.ok(messages >= 1 && messages < EVENT_COUNT, `messages for ${EVENT_COUNT} events: ${messages}`);
     const batches = sampleValue(text, 'ingestion_relay_confirm_duration_seconds_count') ?? 0;
     assert.ok(batches >= Math.ceil(EVENT_COUNT / RELAY_BATCH_SIZE), `confirmed batches: ${batches}`);
   });

@@ -157,6 +157,7 @@ export class OutboxRelay {
     try {
       const result = await publisher.publishBatch(plans.map((plan) => plan.message));
       this.metrics?.confirmDuration.observe((performance.now() - started) / 1000);
+      for (const plan of plans) this.metrics?.messageEvents.observe(plan.rows.length);
       const unroutable = new Set(plans.filter((plan) => result.unroutable.has(String(plan.message.options.messageId))).flatMap((plan) => plan.rows.map((row) => row.eventId)));
       for (const [index, row] of rows.entries()) {
         const routed = !unroutable.has(row.eventId);
