@@ -28,6 +28,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('caps the body limit below RabbitMQ 4.x message size', () => {
+    assert.equal(loadConfig('test', { INGEST_BODY_LIMIT_BYTES: String(15 * 1024 * 1024) }).INGEST_BODY_LIMIT_BYTES, 15 * 1024 * 1024);
+    assert.throws(() => loadConfig('test', { INGEST_BODY_LIMIT_BYTES: String(15 * 1024 * 1024 + 1) }), /INGEST_BODY_LIMIT_BYTES/);
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig('test', { PORT: '' }).PORT, 5001);
   });

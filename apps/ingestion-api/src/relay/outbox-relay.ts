@@ -104,6 +104,8 @@ export class OutboxRelay {
         if (published > 0 && published < this.options.batchSize) await delay(this.options.lingerMs, this.abort.signal);
         if (published < this.options.batchSize) await this.waitForWork(seenGeneration);
       } catch (caught) {
+        // NOTE: a message that RabbitMQ itself rejects, such as one over a max_message_size lowered below
+        // INGEST_BODY_LIMIT_BYTES, fails its batch on every attempt, and the rows behind it wait.
         failures += 1;
         const wait = backoffDelay(failures, { baseMs: 100, maxMs: 5_000 });
         log.warn({ err: toError(caught), failures, retryInMs: wait }, 'relay batch failed; its rows will be published again');

@@ -34,8 +34,12 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default(5001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Maximum size of an ingest request body. */
-  INGEST_BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /**
+   * Maximum size of an ingest request body. At most 15 MiB, because an event travels to the workers as
+   * one RabbitMQ message and RabbitMQ 4.x rejects messages over 16 MiB by default (`max_message_size`).
+   * A larger event would stop the relay at its outbox row.
+   */
+  INGEST_BODY_LIMIT_BYTES: integer(1024, 15 * 1024 * 1024).default(1024 * 1024),
   /** Maximum number of events one request to the batch endpoint may carry. */
   INGEST_BATCH_MAX_EVENTS: integer(1, 10_000).default(1000),
   /** How long the API coalesces concurrent requests into one database transaction. */
