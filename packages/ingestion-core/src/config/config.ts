@@ -66,7 +66,7 @@ const environmentSchema = z.object({
   RELAY_CONCURRENCY: integer(1, 16).default(2),
   /**
    * Maximum events of one type that the relay packs into one RabbitMQ message. RabbitMQ's cost is per
-   * message, so packs raise throughput; 1 sends one CloudEvents message per event.
+   * message, so packs raise throughput. 1 sends one CloudEvents message per event.
    */
   RELAY_EVENTS_PER_MESSAGE: integer(1, 1_000).default(50),
   /** Fallback poll interval of the relay; new rows normally wake it at once. */
@@ -76,7 +76,7 @@ const environmentSchema = z.object({
   /** Time the relay waits for RabbitMQ to confirm a batch before it gives the rows back. */
   RELAY_CONFIRM_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   /**
-   * Messages RabbitMQ may deliver to one worker before it acknowledges them; a message holds up to
+   * Messages RabbitMQ may deliver to one worker before it acknowledges them. A message contains up to
    * RELAY_EVENTS_PER_MESSAGE events. Keep it above WORKER_BATCH_SIZE × WORKER_CONCURRENCY, so that a
    * full batch is waiting whenever one finishes even when the relay sends single events.
    */
