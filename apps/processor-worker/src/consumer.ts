@@ -1,4 +1,5 @@
 import {
+  DEAD_LETTER_REASON_HEADER,
   backoffDelay,
   delay,
   isConnectionError,
@@ -6,6 +7,7 @@ import {
   toError,
   toMessage,
   traceIdOf,
+  withDeadLetterReason,
   withDeadline,
   type BrokerConnection,
   type DeliveredEvent,
@@ -34,7 +36,7 @@ interface Delivery {
   readonly acks: AckBatcher;
   /** The events the message contains: one, or several when the relay packed them. */
   readonly events: readonly DeliveredEvent[];
-  /** Why the message cannot be read, when it is not one of ours. Such a message has no events. */
+  /** Reason the message cannot be read, when it is not one of ours. Such a message has no events. */
   readonly invalid?: string;
 }
 
@@ -279,7 +281,7 @@ export class EventConsumer {
     for (const copy of copies) {
       const headers = copy.options.headers ?? {};
       const traceId = traceIdOf(typeof headers['traceparent'] === 'string' ? headers['traceparent'] : null);
-      this.logger.error({ eventId: copy.options.messageId, traceId, reason: headers['x-dead-letter-reason'] }, 'message cannot be processed; dead-lettering it');
+      this.logger.error({ eventId: copy.options.messageId, traceId, reason: headers[DEAD_LETTER_REASON_HEADER] }, 'message cannot be processed; dead-lettering it');
     }
     try {
       const channel = this.deadLetterChannel;
@@ -308,23 +310,20 @@ function inboundEvents(delivery: Delivery): InboundEvent[] {
   return delivery.events.map((event) => ({ event, message: delivery.message }));
 }
 
-/** A persistent copy of a delivered message, byte for byte, with the reason it is dead-lettered. */
+/** Builds a persistent copy of a delivered message, byte for byte, with the reason it is dead-lettered. */
 function copyOf(message: ConsumeMessage, reason: string): OutgoingMessage {
-  const headers = { ...message.properties.headers, 'x-dead-letter-reason': reason };
-  return { routingKey: message.fields.routingKey, content: message.content, options: { ...message.properties, persistent: true, headers } };
+  const copy = { routingKey: message.fields.routingKey, content: message.content, options: { ...message.properties, persistent: true } };
+  return withDeadLetterReason(copy, reason);
 }
 
 /**
- * The dead-letter copies of a message's rejected events: the message itself when it holds one event,
- * else one single-event message per rejected event, so that the dead-letter queue holds one event per message.
+ * Builds the dead-letter copies of a message's rejected events: the message itself when it contains one
+ * event, else one single-event message per rejected event, so that the dead-letter queue has one event per message.
  */
 function deadLetterCopies(delivery: Delivery, rejected: readonly Rejected[]): OutgoingMessage[] {
   if (delivery.events.length === 1) return [copyOf(delivery.message, rejected[0]!.reason)];
-  return rejected.map(({ event, reason }) => {
-    const message = toMessage(event.envelope, String(delivery.message.properties.appId ?? ''));
-    const headers = { ...message.options.headers, ...event.traceHeaders, 'x-dead-letter-reason': reason };
-    return { ...message, options: { ...message.options, headers } };
-  });
+  const appId = String(delivery.message.properties.appId ?? '');
+  return rejected.map(({ event, reason }) => withDeadLetterReason(toMessage(event.envelope, appId, event.traceHeaders), reason));
 }
 
 /** Acknowledges or rejects a message on its own channel; does nothing if that channel is closed. */

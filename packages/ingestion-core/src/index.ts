@@ -16,6 +16,7 @@ export * from './domain/event-status.js';
 export * from './errors/errors.js';
 export * from './logging/logger.js';
 export * from './messaging/connection.js';
+export * from './messaging/dead-letter.js';
 export * from './messaging/delivery.js';
 export * from './messaging/envelope.js';
 export * from './messaging/event-pack.js';

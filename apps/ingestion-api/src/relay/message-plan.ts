@@ -1,4 +1,4 @@
-import { toMessage, toPackMessage, type DeliveredEvent, type OutgoingMessage, type TopologyNames } from '@ingestion/core';
+import { toMessage, toPackMessage, withDeadLetterReason, type DeliveredEvent, type OutgoingMessage, type TopologyNames } from '@ingestion/core';
 
 import type { ClaimedRow } from './outbox-store.js';
 
@@ -43,7 +43,7 @@ export function planMessages(rows: readonly TracedRow[], options: PlanOptions): 
   }
   for (const group of packGroups(rows.filter((traced) => traced.row.kind === 'process'), options.eventsPerMessage)) {
     const events: DeliveredEvent[] = group.map(({ row, traceHeaders }) => ({ envelope: row.envelope, traceHeaders }));
-    const message = group.length === 1 ? singleMessage(group[0]!, options.appId) : toPackMessage(events, options.appId);
+    const message = events.length === 1 ? toMessage(events[0]!.envelope, options.appId, events[0]!.traceHeaders) : toPackMessage(events, options.appId);
     plans.push({ message: { ...message, exchange: options.names.eventsExchange }, rows: group.map((traced) => traced.row) });
   }
   return plans;
@@ -70,13 +70,7 @@ function packGroups(rows: readonly TracedRow[], limit: number): TracedRow[][] {
   return groups;
 }
 
-function singleMessage({ row, traceHeaders }: TracedRow, appId: string): OutgoingMessage {
-  const message = toMessage(row.envelope, appId);
-  return { ...message, options: { ...message.options, headers: { ...message.options.headers, ...traceHeaders } } };
-}
-
-function deadLetterMessage(traced: TracedRow, options: PlanOptions): PlannedMessage {
-  const message = singleMessage(traced, options.appId);
-  const headers = { ...message.options.headers, 'x-dead-letter-reason': traced.row.lastError ?? 'unknown' };
-  return { message: { ...message, exchange: options.names.deadLetterExchange, options: { ...message.options, headers } }, rows: [traced.row] };
+function deadLetterMessage({ row, traceHeaders }: TracedRow, options: PlanOptions): PlannedMessage {
+  const message = withDeadLetterReason(toMessage(row.envelope, options.appId, traceHeaders), row.lastError ?? 'unknown');
+  return { message: { ...message, exchange: options.names.deadLetterExchange }, rows: [row] };
 }

@@ -105,7 +105,7 @@ export class BatchProcessor {
     const failed = await withTransaction(this.pool, async (client) => {
       const row = (await lockEvents(client, [envelope.eventId])).get(envelope.eventId);
       if (row === undefined || !isPending(row.status) || row.deliverySeq !== envelope.deliverySeq) return false;
-      const traceparent = traceparentOf(extractTraceHeaders({ ...event.traceHeaders }));
+      const traceparent = traceparentOf(extractTraceHeaders(event.traceHeaders));
       await markFailed(client, { eventId: envelope.eventId, attempt: row.attempts + 1, error, permanent: true, traceparent });
       this.logger.error({ err: error, eventId: envelope.eventId, traceId: traceIdOf(traceparent) }, 'event marked failed: its transaction kept failing');
       return true;

@@ -22,7 +22,7 @@ export function startDeliveryTrace(message: Message, { envelope, traceHeaders }:
         'ingestion.event.delivery_seq': envelope.deliverySeq,
       },
     },
-    extractTraceHeaders({ ...traceHeaders }),
+    extractTraceHeaders(traceHeaders),
   );
 }
 

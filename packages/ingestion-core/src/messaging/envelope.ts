@@ -36,9 +36,10 @@ export interface OutgoingMessage {
   readonly options: Options.Publish;
 }
 
-/** Builds the persistent AMQP message for an event. */
-export function toMessage(envelope: EventEnvelope, appId: string): OutgoingMessage {
+/** Builds the persistent AMQP message for an event, with the W3C trace headers of the span that publishes it. */
+export function toMessage(envelope: EventEnvelope, appId: string, traceHeaders: Readonly<Record<string, unknown>> = {}): OutgoingMessage {
   const headers: Record<string, unknown> = {
+    ...traceHeaders,
     [`${ATTRIBUTE_PREFIX}specversion`]: envelope.specVersion,
     [`${ATTRIBUTE_PREFIX}id`]: envelope.cloudEventId,
     [`${ATTRIBUTE_PREFIX}source`]: envelope.source,

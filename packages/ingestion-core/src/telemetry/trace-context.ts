@@ -46,7 +46,7 @@ export function injectTraceHeaders(ctx: Context, headers: Record<string, unknown
 }
 
 /** Reads the trace context of message or request headers; the root context when they carry none. */
-export function extractTraceHeaders(headers: Record<string, unknown>): Context {
+export function extractTraceHeaders(headers: Readonly<Record<string, unknown>>): Context {
   return propagator.extract(ROOT_CONTEXT, headers, recordGetter);
 }
 
