@@ -157,7 +157,7 @@ describe('BatchProcessor', () => {
     assert.equal(row.errors[0].permanent, true);
   });
 
-  it('dead-letters an event without an event row and processes the others of its batch', async () => {
+  it('dead-letters only the orphan event', async () => {
     const orphan = inboundEvent({ ...(await storeEvent(pool, { id: randomUUID(), type: 't', data: 1 })), eventId: randomUUID() });
     const envelope = await storeEvent(pool, { id: randomUUID(), type: 't', data: 2 });
     const verdicts = await processor.process([orphan, inboundEvent(envelope)]);

@@ -127,6 +127,20 @@ describe('EventConsumer', () => {
     await waitFor('the queue to be empty', async () => ((await channel.checkQueue(environment.names.processQueue)).messageCount === 0 ? true : undefined));
   });
 
+  it('commits a pack larger than a batch', async () => {
+    // The consumer's batch size is 10, so the pack's 25 events commit in three transactions before its ack.
+    const stored = await Promise.all(Array.from({ length: 25 }, () => storeEvent(pool, { id: randomUUID(), type: 'pack.large', data: { n: 1 } })));
+    const pack = toPackMessage(stored.map((envelope) => ({ envelope, traceHeaders: {} })), 'test');
+    await publish(pack.content, pack.options, pack.routingKey);
+    await waitFor('every event of the pack to be processed', async () => {
+      const statuses = await Promise.all(stored.map((envelope) => statusOf(envelope.eventId)));
+      return statuses.every((status) => status === 'processed') ? true : undefined;
+    });
+    await waitFor('the queue to be empty', async () => ((await channel.checkQueue(environment.names.processQueue)).messageCount === 0 ? true : undefined));
+    const attempts = await pool.query<{ max: number }>('SELECT max(attempts) AS max FROM events WHERE id = ANY($1::uuid[])', [stored.map((envelope) => envelope.eventId)]);
+    assert.equal(attempts.rows[0]!.max, 1);
+  });
+
   it('dead-letters a pack whose body does not match its layout', async () => {
     await publish(Buffer.from([0, 0, 0, 9, 1]), { messageId: randomUUID(), persistent: true, headers: { [PACK_COUNT_HEADER]: 1 } });
     const dead = await waitFor('the dead-lettered copy', async () => {

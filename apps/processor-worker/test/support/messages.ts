@@ -54,7 +54,7 @@ export function deliveredMessage(envelope: EventEnvelope): Message {
   } as Message;
 }
 
-/** The event of an envelope as the consumer hands it to the batch processor. */
+/** Builds the event of an envelope as the consumer hands it to the batch processor. */
 export function inboundEvent(envelope: EventEnvelope): InboundEvent {
   const message = deliveredMessage(envelope);
   return { event: readDelivery(message)[0]!, message };
