@@ -26,8 +26,8 @@ export function topologyNames(prefix: string): TopologyNames {
  * Redeliveries after which RabbitMQ dead-letters a message from a quorum queue instead of
  * requeueing it again: a guard against a message that crashes every worker that takes it.
  * RabbitMQ 4.x would otherwise apply its default of 20 and drop the message.
- * NOTE: the event of a message dead-lettered this way stays `accepted`, and nothing re-queues it;
- * docs/guarantees.md shows how to find such events and replay them.
+ * NOTE: the events of a message dead-lettered this way, every event of a pack, stay `accepted`, and
+ * nothing re-queues them. docs/guarantees.md shows how to find such events and replay them.
  */
 export const QUORUM_DELIVERY_LIMIT = 50;
 
