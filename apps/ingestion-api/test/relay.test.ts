@@ -14,6 +14,7 @@ describe('outbox relay', () => {
   let connection: ChannelModel;
   let channel: Channel;
   const received: string[] = [];
+  const traceparents = new Map<string, unknown>();
   const extraRelays: OutboxRelay[] = [];
 
   before(async () => {
@@ -24,7 +25,10 @@ describe('outbox relay', () => {
       harness.environment.names.processQueue,
       (message) => {
         if (message === null) return;
-        for (const { envelope } of readDelivery(message)) received.push(`${envelope.eventId}/${envelope.deliverySeq}`);
+        for (const { envelope, traceHeaders } of readDelivery(message)) {
+          received.push(`${envelope.eventId}/${envelope.deliverySeq}`);
+          traceparents.set(envelope.eventId, traceHeaders['traceparent']);
+        }
         channel.ack(message);
       },
       { noAck: false },
@@ -53,6 +57,19 @@ describe('outbox relay', () => {
     const { id } = response.json() as { id: string };
     await waitFor('the message to arrive', async () => (received.includes(`${id}/1`) ? true : undefined), 10_000);
     await waitFor('the outbox row to be deleted', async () => ((await outboxSize()) === 0 ? true : undefined), 10_000);
+  });
+
+  it("carries the client's trace id to the message while tracing records nothing", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await harness.app.inject({
+      method: 'POST',
+      url: '/Ingestion/ingest',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      payload: JSON.stringify({ type: 'relay.traced', data: { ok: true } }),
+    });
+    const { id } = response.json() as { id: string };
+    await waitFor('the message to arrive', async () => (received.includes(`${id}/1`) ? true : undefined), 10_000);
+    assert.match(String(traceparents.get(id)), new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
   });
 
   it('publishes rows committed by another process after a notification', async () => {

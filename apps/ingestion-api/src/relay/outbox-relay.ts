@@ -3,6 +3,7 @@ import {
   contextFromTraceparent,
   delay,
   injectTraceHeaders,
+  isTracingRecorded,
   OUTBOX_CHANNEL,
   startSpan,
   toError,
@@ -11,7 +12,7 @@ import {
   type BrokerConnection,
   type Logger,
 } from '@ingestion/core';
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api';
 import pg from 'pg';
 
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
@@ -141,19 +142,14 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes a batch with one producer span per event, each a child of the context stored on its
-   * outbox row. The event carries that span's trace headers to the worker. Returns the ids of the
-   * events whose message RabbitMQ could not route.
+   * Publishes a batch. While tracing records spans, each event gets a producer span, a child of the
+   * context stored on its outbox row, and carries that span's trace headers to the worker. Otherwise
+   * each event carries its stored `traceparent` on, so its trace id still reaches the worker's logs.
+   * Returns the ids of the events whose message RabbitMQ could not route.
    */
   private async publishTraced(publisher: ConfirmPublisher, rows: readonly DeliverableRow[]): Promise<Set<string>> {
-    const spans: Span[] = [];
-    const traced = rows.map((row) => {
-      const { span, context } = this.startPublishSpan(row);
-      spans.push(span);
-      const traceHeaders: Record<string, unknown> = {};
-      injectTraceHeaders(context, traceHeaders);
-      return { row, traceHeaders };
-    });
+    const spans = isTracingRecorded() ? rows.map((row) => this.startPublishSpan(row)) : [];
+    const traced = rows.map((row, index) => ({ row, traceHeaders: traceHeadersOf(row, spans[index]?.context) }));
     const plans = planMessages(traced, { names: this.broker.names, appId: this.options.appId, eventsPerMessage: this.options.eventsPerMessage });
     const started = performance.now();
     try {
@@ -161,22 +157,35 @@ export class OutboxRelay {
       this.metrics?.confirmDuration.observe((performance.now() - started) / 1000);
       for (const plan of plans) this.metrics?.messageEvents.observe(plan.rows.length);
       const unroutable = new Set(plans.filter((plan) => result.unroutable.has(String(plan.message.options.messageId))).flatMap((plan) => plan.rows.map((row) => row.eventId)));
+      this.countEvents(rows, (row) => (unroutable.has(row.eventId) ? 'unroutable' : 'confirmed'));
       for (const [index, row] of rows.entries()) {
-        const routed = !unroutable.has(row.eventId);
-        this.metrics?.events.inc({ kind: row.kind, result: routed ? 'confirmed' : 'unroutable' });
-        if (!routed) spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: 'unroutable' });
+        if (unroutable.has(row.eventId)) spans[index]?.span.setStatus({ code: SpanStatusCode.ERROR, message: 'unroutable' });
       }
       return unroutable;
     } catch (caught) {
       const error = toError(caught);
-      for (const [index, row] of rows.entries()) {
-        this.metrics?.events.inc({ kind: row.kind, result: 'failed' });
-        spans[index]!.recordException(error);
-        spans[index]!.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      this.countEvents(rows, () => 'failed');
+      for (const { span } of spans) {
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       }
       throw caught;
     } finally {
-      for (const span of spans) span.end();
+      for (const { span } of spans) span.end();
+    }
+  }
+
+  /** Adds the rows to the events counter, one increment per label pair rather than one per row. */
+  private countEvents(rows: readonly ClaimedRow[], resultOf: (row: ClaimedRow) => 'confirmed' | 'unroutable' | 'failed'): void {
+    if (this.metrics === undefined) return;
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const key = `${row.kind} ${resultOf(row)}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of counts) {
+      const [kind, result] = key.split(' ');
+      this.metrics.events.inc({ kind, result }, count);
     }
   }
 
@@ -237,4 +246,12 @@ export class OutboxRelay {
       if (!this.abort.signal.aborted) await delay(backoffDelay(Math.max(attempt, 1), { baseMs: 500, maxMs: 10_000 }), this.abort.signal);
     }
   }
+}
+
+/** The trace headers an event carries: those of its publish span, or its stored `traceparent` when it has none. */
+function traceHeadersOf(row: ClaimedRow, spanContext: Context | undefined): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  if (spanContext !== undefined) injectTraceHeaders(spanContext, headers);
+  else if (row.traceparent !== null) headers['traceparent'] = row.traceparent;
+  return headers;
 }

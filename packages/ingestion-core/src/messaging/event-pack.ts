@@ -33,16 +33,22 @@ const NO_DATA = -1;
 export function toPackMessage(events: readonly DeliveredEvent[], appId: string): OutgoingMessage {
   const first = events[0];
   if (first === undefined) throw new RangeError('A pack needs at least one event');
-  const parts: Buffer[] = [];
-  for (const { envelope, traceHeaders } of events) {
-    const { data, receivedAt, ...attributes } = envelope;
-    const json = Buffer.from(JSON.stringify({ ...attributes, receivedAt: receivedAt.toISOString(), traceHeaders }));
-    parts.push(int32(json.length), json, int32(data === null ? NO_DATA : data.length));
-    if (data !== null) parts.push(data);
+  const attributes = events.map(packedAttributes);
+  let size = 0;
+  for (const [index, { envelope }] of events.entries()) {
+    size += 2 * PREFIX_BYTES + Buffer.byteLength(attributes[index]!) + (envelope.data?.length ?? 0);
+  }
+  const content = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const [index, { envelope }] of events.entries()) {
+    const written = content.write(attributes[index]!, offset + PREFIX_BYTES);
+    offset = content.writeInt32BE(written, offset) + written;
+    offset = content.writeInt32BE(envelope.data === null ? NO_DATA : envelope.data.length, offset);
+    if (envelope.data !== null) offset += envelope.data.copy(content, offset);
   }
   return {
     routingKey: first.envelope.type,
-    content: Buffer.concat(parts),
+    content,
     options: {
       persistent: true,
       messageId: first.envelope.eventId,
@@ -53,6 +59,11 @@ export function toPackMessage(events: readonly DeliveredEvent[], appId: string):
       headers: { [PACK_COUNT_HEADER]: events.length },
     },
   };
+}
+
+/** The JSON of an event's attributes and trace headers, as a pack stores it; JSON leaves out the undefined data. */
+function packedAttributes({ envelope, traceHeaders }: DeliveredEvent): string {
+  return JSON.stringify({ ...envelope, data: undefined, receivedAt: envelope.receivedAt.toISOString(), traceHeaders });
 }
 
 /** Reads the events of a pack. Throws PermanentError (MESSAGE_INVALID) when the body does not match the layout. */
@@ -76,12 +87,6 @@ export function fromPackMessage(message: Message): DeliveredEvent[] {
     throw invalid(`Message contains ${events.length} events, but its ${PACK_COUNT_HEADER} header gives ${String(expected)}`);
   }
   return events;
-}
-
-function int32(value: number): Buffer {
-  const buffer = Buffer.allocUnsafe(PREFIX_BYTES);
-  buffer.writeInt32BE(value);
-  return buffer;
 }
 
 /** Reads a length prefix at `offset` and checks that the body contains that many bytes after it. */

@@ -27,6 +27,21 @@ const recordGetter = {
 /** Tracer for the spans of the pipeline: ingest, commit, publish, consume and handle. */
 export const tracer = trace.getTracer('ingestion');
 
+const tracingState = { recording: false };
+
+/**
+ * Whether this process records and exports spans. When it does not, code whose spans would only pass
+ * a trace id along may pass the stored `traceparent` on instead of starting a span per event.
+ */
+export function isTracingRecorded(): boolean {
+  return tracingState.recording;
+}
+
+/** Sets whether this process records spans. startTracing calls it. */
+export function setTracingRecorded(recording: boolean): void {
+  tracingState.recording = recording;
+}
+
 /** Returns the `traceparent` header value of a context's span, or null when it has no valid span. */
 export function traceparentOf(ctx: Context): string | null {
   const carrier: Record<string, unknown> = {};
@@ -56,9 +71,15 @@ export function traceIdOf(traceparent: string | null | undefined): string | unde
   return match?.[1];
 }
 
-/** Starts a span with an explicit parent context and returns it with the context it is active in. */
+/**
+ * Starts a span with an explicit parent context and returns it with the context it is active in.
+ * The attributes are set after sampling and only on a recording span, because the SDK would otherwise
+ * copy and check them for every span, sampled or not. No sampler of OTEL_TRACES_SAMPLER reads them.
+ */
 export function startSpan(name: string, options: SpanOptions, parent: Context): { span: Span; context: Context } {
-  const span = tracer.startSpan(name, options, parent);
+  const { attributes, ...rest } = options;
+  const span = tracer.startSpan(name, rest, parent);
+  if (attributes !== undefined && span.isRecording()) span.setAttributes(attributes);
   return { span, context: trace.setSpan(parent, span) };
 }
 

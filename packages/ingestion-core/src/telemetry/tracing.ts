@@ -20,6 +20,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { setTracingRecorded } from './trace-context.js';
 
 /** The tracing of one process; `shutdown` flushes the spans still buffered. */
 export interface Tracing {
@@ -52,6 +53,7 @@ export function startTracing(settings: TracingSettings, logger: Logger, processo
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
   const spanProcessor = processor ?? exporterProcessor(settings);
+  setTracingRecorded(spanProcessor !== undefined);
   if (spanProcessor === undefined) {
     trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }));
     logger.debug('tracing off: no trace exporter configured; trace ids are still logged');
