@@ -73,10 +73,14 @@ export function traceIdOf(traceparent: string | null | undefined): string | unde
 
 /**
  * Starts a span with an explicit parent context and returns it with the context it is active in.
+ * While this process records no spans, a parent that has a span already stands in for the new span,
+ * because only the trace id travels then, and starting a span would only generate a span id.
  * The attributes are set after sampling and only on a recording span, because the SDK would otherwise
  * copy and check them for every span, sampled or not. No sampler of OTEL_TRACES_SAMPLER reads them.
  */
 export function startSpan(name: string, options: SpanOptions, parent: Context): { span: Span; context: Context } {
+  const parentSpan = trace.getSpan(parent);
+  if (!tracingState.recording && parentSpan !== undefined) return { span: parentSpan, context: parent };
   const { attributes, ...rest } = options;
   const span = tracer.startSpan(name, rest, parent);
   if (attributes !== undefined && span.isRecording()) span.setAttributes(attributes);

@@ -53,16 +53,16 @@ export function startTracing(settings: TracingSettings, logger: Logger, processo
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
   const spanProcessor = processor ?? exporterProcessor(settings);
-  setTracingRecorded(spanProcessor !== undefined);
+  // The global provider can be set once per process; a later call leaves the first in place.
   if (spanProcessor === undefined) {
-    trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }));
+    if (trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }))) setTracingRecorded(false);
     logger.debug('tracing off: no trace exporter configured; trace ids are still logged');
     return { enabled: false, shutdown: async () => undefined };
   }
   const serviceName = settings.OTEL_SERVICE_NAME ?? settings.serviceName;
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }).merge(detectResources({ detectors: [envDetector] }));
   const provider = new TracerProvider({ resource, sampler: sampler(settings), spanProcessors: [spanProcessor] });
-  trace.setGlobalTracerProvider(provider);
+  if (trace.setGlobalTracerProvider(provider)) setTracingRecorded(true);
   logger.info({ serviceName, sampler: settings.OTEL_TRACES_SAMPLER }, 'tracing on');
   return {
     enabled: true,
