@@ -55,6 +55,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
     durationSeconds: phase.durationSeconds,
     maxInFlight: OPEN_MAX_IN_FLIGHT,
     connections: OPEN_CONNECTIONS,
+    warmUpPath: '/health/live',
   });
   const backlogAtEnd = await countUnprocessed(context.db, source);
   const drain = await drainAndCheck(context, source, load.acceptedEvents, startedAt);
