@@ -158,7 +158,7 @@ const METHOD = [
   '',
   '- Every phase runs in one run against one isolated database and RabbitMQ prefix, with the product started from its built entry points and default settings, except that API key authentication is off (AUTH_DISABLED=true).',
   '- Closed model (autocannon): each connection sends its next request when the previous one is answered; it finds the maximum rate, and its latencies hide queueing.',
-  '- Open model (undici): requests are due at a fixed rate whatever the server does, and each latency runs from the due time, so a stalled server shows up as latency (no coordinated omission).',
+  '- Open model (undici): requests are due at a fixed rate whatever the server does, and each latency runs from the due time, so a stalled server shows up as latency (no coordinated omission). The generator opens its connections before the clock starts.',
   '- One event in 20 is an `order.created`, whose handler writes one `example_orders` row per run. A phase passes the exactly-once check when every accepted event is stored and processed with one handler attempt, and every `order.created` event has exactly one row.',
   '- Peak RSS is sampled from /proc every 200 ms; the load generator runs in the benchmark process.',
   '',
