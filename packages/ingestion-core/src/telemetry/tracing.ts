@@ -45,8 +45,8 @@ type TracingSettings = Pick<
 /**
  * Sets up OpenTelemetry tracing from the OTEL_* variables. Spans are recorded and exported only when
  * an exporter is configured; `processor` replaces the exporter, for tests that collect spans in memory.
- * Without an exporter, spans are still created but never sampled, so every request and message still
- * gets a trace id that travels through the outbox and the broker and appears in the log lines.
+ * Without an exporter no span is recorded, but every request still gets a trace id that travels
+ * through the outbox and the broker and appears in the log lines (see startSpan).
  */
 export function startTracing(settings: TracingSettings, logger: Logger, processor?: SpanProcessor): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
