@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type pg from 'pg';
 
 import { registerAuthentication, type AuthenticationOptions } from './auth/authentication.js';
+import { handleClientError } from './http/client-error.js';
 import { MAX_PARAM_LENGTH, registerErrorHandlers, sendErrorProblem } from './http/error-handler.js';
 import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -49,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: sendErrorProblem,
+    clientErrorHandler: handleClientError,
   });
 
   // The ingest contract parses bodies itself, because it must keep the exact bytes of `data`, and binary

@@ -24,6 +24,21 @@ export const ERROR_CATALOGUE = {
     fix: 'Correct each attribute listed in `errors`: `pointer` is a JSON Pointer to it, `header` names the HTTP header in binary mode.',
   },
   INGEST_PARAMETER_INVALID: { status: 400, title: 'Path or query parameter is invalid', fix: 'Correct the parameter named in `errors`.' },
+  INGEST_REQUEST_MALFORMED: {
+    status: 400,
+    title: 'Request is not valid HTTP',
+    fix: 'Send a request that follows HTTP/1.1 (RFC 9112): a Content-Length equal to the body length, and well-formed headers. The connection is closed, so send the request again on a new one.',
+  },
+  INGEST_REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timed out',
+    fix: 'Send the whole request, headers and body, within the server request timeout, then retry it on a new connection.',
+  },
+  INGEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers are too large',
+    fix: 'Keep the request line and headers together under 16 KiB, the Node.js default limit.',
+  },
   INGEST_API_KEY_MISSING: {
     status: 401,
     title: 'API key missing',
