@@ -108,6 +108,30 @@ describe('ingestion API', () => {
     });
   }
 
+  it('rejects a compressed body with 415', async () => {
+    const before = await countRows('events');
+    const response = await harness.app.inject({
+      method: 'POST',
+      url: '/Ingestion/ingest',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: JSON.stringify({ type: 'compressed.check' }),
+    });
+    const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal((problem['errors'] as { header: string }[])[0]?.header, 'content-encoding');
+    assert.equal(response.headers['accept-encoding'], 'identity');
+    assert.equal(await countRows('events'), before);
+  });
+
+  it('accepts the identity content coding', async () => {
+    const response = await harness.app.inject({
+      method: 'POST',
+      url: '/Ingestion/ingest',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      payload: JSON.stringify({ type: 'identity.check' }),
+    });
+    assert.equal(response.statusCode, 202);
+  });
+
   it('answers 405 with Allow for an unsupported method', async () => {
     const response = await harness.app.inject({ method: 'DELETE', url: '/Ingestion/ingest' });
     assertProblem(response, 405, 'INGEST_METHOD_NOT_ALLOWED');

@@ -39,6 +39,7 @@ export interface ParseOptions {
  * Throws ContractViolation for an unsupported media type or an invalid event.
  */
 export function parseIngestRequest(request: RequestParts, options: ParseOptions): IngestRequest {
+  rejectContentEncoding(request.headers['content-encoding']);
   const contentType = request.headers['content-type'];
   const essence = typeof contentType === 'string' ? mediaTypeEssence(contentType) : undefined;
 
@@ -53,6 +54,17 @@ export function parseIngestRequest(request: RequestParts, options: ParseOptions)
   }
   if (essence === MEDIA_TYPES.json) return { kind: 'single', event: parseSingleEvent(request.body, 'json') };
   throw unsupportedMediaType(contentType, [MEDIA_TYPES.structured, MEDIA_TYPES.batch, MEDIA_TYPES.json, `any type with a ${BINARY_MODE_HEADER} header`]);
+}
+
+/**
+ * Rejects a compressed body. The API reads bodies as sent, so a gzip body would otherwise fail as
+ * invalid UTF-8, and a body only labelled as compressed would be stored as if it were plain.
+ */
+function rejectContentEncoding(encoding: string | string[] | undefined): void {
+  if (encoding === undefined || (typeof encoding === 'string' && ['', 'identity'].includes(encoding.trim().toLowerCase()))) return;
+  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
+    { pointer: '', header: 'content-encoding', detail: `Content-Encoding ${String(encoding)} is not supported; send the body uncompressed.` },
+  ]);
 }
 
 function unsupportedMediaType(contentType: string | string[] | undefined, accepted: string[]): ContractViolation {

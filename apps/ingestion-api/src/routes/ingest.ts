@@ -123,7 +123,9 @@ function parseRequest(request: FastifyRequest, reply: FastifyReply, options: Ing
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;
     request.log.info({ code: error.code, issues: error.issues.length }, 'ingest request rejected');
-    void sendProblem(request, reply, error.code as ErrorCode, { errors: error.issues });
+    // RFC 9110 asks a 415 for a content coding to list the codings accepted: only the identity.
+    const headers = error.issues.some((issue) => issue.header === 'content-encoding') ? { 'accept-encoding': 'identity' } : undefined;
+    void sendProblem(request, reply, error.code as ErrorCode, { errors: error.issues, headers });
     return undefined;
   }
 }
