@@ -89,7 +89,8 @@ describe('replay of failed events', () => {
 
   it('returns 404 for an unknown event and 400 for a malformed id', async () => {
     assertProblem(await post('/Ingestion/events/00000000-0000-7000-8000-000000000000/replay'), 404, 'INGEST_EVENT_NOT_FOUND');
-    assertProblem(await post('/Ingestion/events/not-a-uuid/replay'), 400, 'INGEST_PARAMETER_INVALID');
+    const malformed = assertProblem(await post('/Ingestion/events/not-a-uuid/replay'), 400, 'INGEST_PARAMETER_INVALID');
+    assert.equal((malformed['errors'] as { pointer: string }[])[0]?.pointer, '/id');
   });
 
   it('queues one delivery for concurrent replays', async () => {

@@ -38,7 +38,7 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
       const { id } = request.params;
       if (!UUID.test(id)) {
         return sendProblem(request, reply, 'INGEST_PARAMETER_INVALID', {
-          errors: [{ pointer: '#/id', detail: 'The event id must be a UUID, as returned by the ingest request.' }],
+          errors: [{ pointer: '/id', detail: 'The event id must be a UUID, as returned by the ingest request.' }],
         });
       }
       const outcome = await replayEvent(pool, id);
