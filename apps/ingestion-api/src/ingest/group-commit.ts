@@ -1,7 +1,6 @@
 import {
   insertEvents,
   isConnectionError,
-  isTracingRecorded,
   startSpan,
   toError,
   traceparentOf,
@@ -152,7 +151,7 @@ export class GroupCommitWriter {
       for (const [index, request] of batch.entries()) {
         const requestOutcomes = outcomes.slice(offset, offset + request.events.length);
         for (const outcome of requestOutcomes) this.metrics?.ingestEvents.inc({ result: outcome.kind });
-        spans[index]!.span?.end();
+        spans[index]!.span.end();
         this.pendingBytes -= request.bytes;
         request.resolve(requestOutcomes);
         offset += request.events.length;
@@ -162,9 +161,9 @@ export class GroupCommitWriter {
       const error = toError(caught);
       this.recordCommit(events.length, batch.length, started, 'failed');
       for (const { span } of spans) {
-        span?.recordException(error);
-        span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-        span?.end();
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end();
       }
       if (batch.length > 1 && !isConnectionError(error)) {
         // One request's events may have made the whole batch fail: commit each request alone,
@@ -185,12 +184,7 @@ export class GroupCommitWriter {
     }
   }
 
-  /**
-   * Starts a request's commit span while tracing records spans. Otherwise the events take the request
-   * span's context, which carries the same trace id, and no span is started for each request.
-   */
-  private startCommitSpan(request: PendingRequest, batchEvents: number, batchRequests: number): { span?: Span; traceparent: string | null } {
-    if (!isTracingRecorded()) return { traceparent: traceparentOf(request.parent) };
+  private startCommitSpan(request: PendingRequest, batchEvents: number, batchRequests: number): { span: Span; traceparent: string | null } {
     const { span, context } = startSpan(
       'group commit',
       {
