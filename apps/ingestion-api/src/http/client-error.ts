@@ -1,8 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
-import { ERROR_CATALOGUE, problemTypeUri, type ErrorCode } from '@ingestion/core';
+import type { ErrorCode } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
+
+import { catalogueProblem } from './problem.js';
 
 /** Error codes of Node.js's HTTP parser for requests it cannot read, mapped to the catalogue. */
 const PARSER_ERRORS: Record<string, ErrorCode> = {
@@ -18,12 +20,12 @@ const PARSER_ERRORS: Record<string, ErrorCode> = {
 export function handleClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code = PARSER_ERRORS[error.code ?? ''] ?? 'INGEST_REQUEST_MALFORMED';
-  const entry = ERROR_CATALOGUE[code];
-  this.log.info({ code, parserCode: error.code }, 'request rejected by the HTTP parser');
+  this.log.info({ err: error, code }, 'request rejected by the HTTP parser');
   if (socket.writable) {
-    const body = JSON.stringify({ type: problemTypeUri(code), title: entry.title, status: entry.status, detail: `${entry.title}. ${entry.fix}`, code });
+    const problem = catalogueProblem(code);
+    const body = JSON.stringify(problem);
     socket.write(
-      `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status]}\r\nContent-Type: application/problem+json\r\n` +
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

@@ -28,21 +28,18 @@ export function problemCodeOf(request: FastifyRequest): ErrorCode | undefined {
   return problemCodes.get(request);
 }
 
+/** Builds the members of a problem document that follow from its code: type, title, status, detail and code. */
+export function catalogueProblem(code: ErrorCode, detail?: string): Pick<ProblemDetails, 'type' | 'title' | 'status' | 'detail' | 'code'> {
+  const entry = ERROR_CATALOGUE[code];
+  return { type: problemTypeUri(code), title: entry.title, status: entry.status, detail: detail ?? `${entry.title}. ${entry.fix}`, code };
+}
+
 /** Sends an `application/problem+json` response for a catalogued error code. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, options: ProblemOptions = {}) {
-  const entry = ERROR_CATALOGUE[code];
   problemCodes.set(request, code);
-  const problem: ProblemDetails = {
-    type: problemTypeUri(code),
-    title: entry.title,
-    status: entry.status,
-    detail: options.detail ?? `${entry.title}. ${entry.fix}`,
-    instance: request.url.split('?', 1)[0]!,
-    code,
-    requestId: request.id,
-  };
+  const problem: ProblemDetails = { ...catalogueProblem(code, options.detail), instance: request.url.split('?', 1)[0]!, requestId: request.id };
   if (options.errors !== undefined && options.errors.length > 0) problem.errors = options.errors;
   if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(options.retryAfterSeconds));
   for (const [name, value] of Object.entries(options.headers ?? {})) reply.header(name, value);
-  return reply.code(entry.status).type('application/problem+json').send(problem);
+  return reply.code(problem.status).type('application/problem+json').send(problem);
 }
