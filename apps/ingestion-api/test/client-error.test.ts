@@ -15,7 +15,7 @@ function sendRaw(port: number, request: string): Promise<string> {
   });
 }
 
-/** The JSON body of the last response in a raw HTTP exchange. */
+/** Parses the JSON body of the last response in a raw HTTP exchange. */
 function lastBody(exchange: string): Record<string, unknown> {
   return JSON.parse(exchange.slice(exchange.lastIndexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
 }

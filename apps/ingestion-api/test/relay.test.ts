@@ -59,7 +59,7 @@ describe('outbox relay', () => {
     await waitFor('the outbox row to be deleted', async () => ((await outboxSize()) === 0 ? true : undefined), 10_000);
   });
 
-  it("carries the client's trace id to the message while tracing records nothing", async () => {
+  it("forwards the client's trace id untraced", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await harness.app.inject({
       method: 'POST',

@@ -17,7 +17,7 @@ export interface OpenLoadOptions {
   readonly maxInFlight: number;
   readonly connections: number;
   /**
-   * Path that answers GET, requested once on every connection before the clock starts, so that opening
+   * Path that serves GET, requested once on every connection before the clock starts, so that opening
    * the connections does not count as the latency of the first requests. Real clients keep theirs open.
    */
   readonly warmUpPath: string;
@@ -85,8 +85,8 @@ const REQUEST_HEADERS = { 'content-type': 'application/json' };
 
 /**
  * Records one response when it ends. undici's low-level handler reads the response without the
- * stream and promise that `request()` creates for each one, which took about half of the generator's
- * CPU, and the generator shares the CPUs with the system under test.
+ * stream and promise that `request()` creates for each one. That saved about 15% of the generator's
+ * CPU, which it shares with the system under test.
  */
 function responseHandler(recorder: LatencyRecorder, dueAt: number, finished: () => void): Dispatcher.DispatchHandler {
   let status = 0;

@@ -15,8 +15,8 @@ const WORKER_SCRIPT = new URL('../../../../apps/processor-worker/dist/src/main.j
  * bounds the young generation. `--heap-growing-percent=100` lets the old generation grow to twice
  * its live size before a full collection. V8 (13, in Node.js 24) otherwise picks up to 4 times under
  * a high allocation rate. In side runs of single-event POSTs with the relay, the API's CPU per request
- * was 94 µs with an 8 MiB semi-space, 87 µs with 16 MiB and 84 µs with 32 MiB, and its peak RSS was
- * 199, 210 and 240 to 270 MB. Without the growing-percent flag the peak RSS was 244 to 260 MB at 8 MiB.
+ * was 94 µs with an 8 MiB semi-space, 87 µs with 16 MiB and 84 µs with 32 MiB. Its peak RSS was 199,
+ * 210 and 240 to 270 MB. Without the growing-percent flag the peak RSS was 244 to 260 MB at 8 MiB.
  */
 const API_NODE_ARGUMENTS = ['--max-semi-space-size=16', '--heap-growing-percent=100'];
 

@@ -19,7 +19,7 @@ describe('tracing without an exporter', () => {
     span.end();
   });
 
-  it('lets the parent span stand in for a child, so the trace id is kept', () => {
+  it('reuses the parent span for a child', () => {
     const parent = startSpan('parent', {}, ROOT_CONTEXT);
     const child = startSpan('child', {}, parent.context);
     assert.equal(child.span, parent.span);

@@ -248,7 +248,7 @@ export class OutboxRelay {
   }
 }
 
-/** The trace headers an event carries: those of its publish span, or its stored `traceparent` when it has none. */
+/** Returns the trace headers an event carries: those of its publish span, or its stored `traceparent` when it has none. */
 function traceHeadersOf(row: ClaimedRow, spanContext: Context | undefined): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   if (spanContext !== undefined) injectTraceHeaders(spanContext, headers);

@@ -123,7 +123,7 @@ function parseRequest(request: FastifyRequest, reply: FastifyReply, options: Ing
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;
     request.log.info({ code: error.code, issues: error.issues.length }, 'ingest request rejected');
-    // RFC 9110 asks a 415 for a content coding to list the codings accepted: only the identity.
+    // RFC 9110 says a 415 for a content coding should list the accepted codings, here only the identity.
     const headers = error.issues.some((issue) => issue.header === 'content-encoding') ? { 'accept-encoding': 'identity' } : undefined;
     void sendProblem(request, reply, error.code as ErrorCode, { errors: error.issues, headers });
     return undefined;

@@ -61,7 +61,7 @@ export function toPackMessage(events: readonly DeliveredEvent[], appId: string):
   };
 }
 
-/** The JSON of an event's attributes and trace headers, as a pack stores it; JSON leaves out the undefined data. */
+/** Returns the JSON of an event's attributes and trace headers, as a pack stores it. JSON leaves out the undefined data. */
 function packedAttributes({ envelope, traceHeaders }: DeliveredEvent): string {
   return JSON.stringify({ ...envelope, data: undefined, receivedAt: envelope.receivedAt.toISOString(), traceHeaders });
 }

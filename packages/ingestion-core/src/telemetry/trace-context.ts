@@ -30,7 +30,7 @@ export const tracer = trace.getTracer('ingestion');
 const tracingState = { recording: false };
 
 /**
- * Whether this process records and exports spans. When it does not, code whose spans would only pass
+ * Returns whether this process records and exports spans. When it does not, code whose spans would only pass
  * a trace id along may pass the stored `traceparent` on instead of starting a span per event.
  */
 export function isTracingRecorded(): boolean {
@@ -73,7 +73,7 @@ export function traceIdOf(traceparent: string | null | undefined): string | unde
 
 /**
  * Starts a span with an explicit parent context and returns it with the context it is active in.
- * While this process records no spans, a parent that has a span already stands in for the new span,
+ * While this process records no spans, a parent that has a span already replaces the new span,
  * because only the trace id travels then, and starting a span would only generate a span id.
  * The attributes are set after sampling and only on a recording span, because the SDK would otherwise
  * copy and check them for every span, sampled or not. No sampler of OTEL_TRACES_SAMPLER reads them.

@@ -53,7 +53,7 @@ export function startTracing(settings: TracingSettings, logger: Logger, processo
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
   const spanProcessor = processor ?? exporterProcessor(settings);
-  // The global provider can be set once per process; a later call leaves the first in place.
+  // The global provider can be set once per process, and a later call leaves the first in place.
   if (spanProcessor === undefined) {
     if (trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }))) setTracingRecorded(false);
     logger.debug('tracing off: no trace exporter configured; trace ids are still logged');
