@@ -41,8 +41,11 @@ for (const app of CONTAINER_APPS) {
     it('CMD equals the npm script', () => {
       const script = manifest.scripts[app.npmScript];
       assert.ok(script !== undefined, `package.json has no script ${app.npmScript}`);
-      assert.match(script, /^[^&|;<>$`'"]+$/, 'the script must be one plain command to be comparable');
-      assert.deepEqual(lastInstruction(finalStage(stages), 'CMD')?.execForm, script.split(/\s+/));
+      // The script starts with the shell's `exec`, so that npm's signals reach node as Docker's reach the CMD.
+      const command = script.replace(/^exec /, '');
+      assert.notEqual(command, script, 'the script must replace its shell with node by `exec`');
+      assert.match(command, /^[^&|;<>$`'"]+$/, 'the script must be one plain command to be comparable');
+      assert.deepEqual(lastInstruction(finalStage(stages), 'CMD')?.execForm, command.split(/\s+/));
     });
 
     it('health check uses node', () => {
