@@ -5,7 +5,7 @@ import { describeMachine } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import type { PhaseResult } from './phase-result.js';
 import { renderMarkdown, type BenchRun } from './report/markdown-report.js';
-import { evaluateTargets, format } from './report/targets.js';
+import { evaluateTargets, format, SUSTAINED_ARRIVAL_RATE } from './report/targets.js';
 import { measureBatchBacklog } from './scenarios/batch-backlog.js';
 import { BenchContext } from './scenarios/bench-context.js';
 import { measureBurst } from './scenarios/burst.js';
@@ -17,20 +17,27 @@ import { measureSingleEvents } from './scenarios/single-events.js';
 
 const RESULTS_DIRECTORY = new URL('../../results/', import.meta.url).pathname;
 
-/** Runs the fixed-rate phases of single-event POSTs of the full run only: 10,000 and 15,000 events/s. */
+/** Runs the fixed-rate phases of single-event POSTs of the full run only: 10,000 events/s and the sustained-rate target's arrival rate. */
 async function measureTargetRates(context: BenchContext, record: (phase: PhaseResult) => void): Promise<void> {
   const { openSeconds } = context.options;
   record(await measureFixedRate(context, { id: 'product-10k', title: 'Product: fixed rate of 10,000/s', eventsPerSecond: 10_000, durationSeconds: openSeconds }));
-  record(await measureFixedRate(context, { id: 'product-sustained', title: 'Product: fixed rate of 15,000/s', eventsPerSecond: 15_000, durationSeconds: openSeconds }));
+  record(
+    await measureFixedRate(context, {
+      id: 'product-sustained',
+      title: `Product: fixed rate of ${format(SUSTAINED_ARRIVAL_RATE)}/s`,
+      eventsPerSecond: SUSTAINED_ARRIVAL_RATE,
+      durationSeconds: openSeconds,
+    }),
+  );
 }
 
-/** Runs the full run's phase of 15,000 events/s in batch POSTs. */
+/** Runs the full run's phase at the sustained-rate target's arrival rate in batch POSTs. */
 function measureSustainedBatches(context: BenchContext): Promise<PhaseResult> {
   const { openSeconds, eventsPerBatch } = context.options;
   return measureFixedRate(context, {
     id: 'product-sustained-batch',
-    title: `Product: fixed rate of 15,000 events/s in batch POSTs of ${eventsPerBatch}`,
-    eventsPerSecond: 15_000,
+    title: `Product: fixed rate of ${format(SUSTAINED_ARRIVAL_RATE)} events/s in batch POSTs of ${eventsPerBatch}`,
+    eventsPerSecond: SUSTAINED_ARRIVAL_RATE,
     eventsPerRequest: eventsPerBatch,
     durationSeconds: openSeconds,
   });

@@ -17,7 +17,7 @@ const BATCH_SUSTAINED = '15,000 events/s processed with a flat backlog (batch PO
 function sustainedPhase(id: string, processedPerSecond: number, backlog: number): PhaseResult {
   return phase(id, {
     processing: { processed: processedPerSecond * 30, processedPerSecond, endToEnd: { p50: 0, p99: 0, max: 0 }, timeline: [] },
-    extra: { 'target rate (events/s)': 15_000, 'unprocessed events when the load stopped': backlog },
+    extra: { 'arrival rate (events/s)': 15_000, 'unprocessed events when the load stopped': backlog },
   });
 }
 

@@ -70,7 +70,7 @@ export async function measureFixedRate(context: BenchContext, phase: FixedRatePh
     workerDuringLoad: true,
     ...(await context.finishMeasuring()),
     extra: {
-      'target rate (events/s)': phase.eventsPerSecond,
+      'arrival rate (events/s)': phase.eventsPerSecond,
       'sent rate (events/s)': Math.round((load.requests * eventsPerRequest) / load.durationSeconds),
       'unprocessed events when the load stopped': backlogAtEnd,
     },
