@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { createLogger, createPool, PermanentError, type EventHandler } from '@ingestion/core';
+import { createLogger, createPool, jsonData, PermanentError, type EventHandler } from '@ingestion/core';
 import { createIsolatedEnvironment, type IsolatedEnvironment } from '@ingestion/core/testing';
 import type pg from 'pg';
 
@@ -29,6 +29,23 @@ const permanentHandler: EventHandler = {
   },
 };
 
+/** Catches the error of its failing query and returns as if it had succeeded. */
+const swallowingHandler: EventHandler = {
+  type: 'test.swallowing',
+  async handle(_event, { db }) {
+    await db.query('SELECT 1 / 0').catch(() => undefined);
+  },
+};
+
+/** Writes its effect with a query it does not await. The query fails when the event's data has `fail: true`. */
+const unawaitedHandler: EventHandler = {
+  type: 'test.unawaited',
+  async handle(event, { db }) {
+    const amount = jsonData<{ fail?: boolean }>(event).fail === true ? '1 / 0' : '0';
+    void db.query(`INSERT INTO example_orders (event_id, order_id, amount_cents, currency) VALUES ($1, 'unawaited', ${amount}, 'EUR')`, [event.id]).catch(() => undefined);
+  },
+};
+
 describe('BatchProcessor', () => {
   let environment: IsolatedEnvironment;
   let pool: pg.Pool;
@@ -37,7 +54,7 @@ describe('BatchProcessor', () => {
   before(async () => {
     environment = await createIsolatedEnvironment('processor');
     pool = createPool({ connectionString: environment.databaseUrl, max: 8, statementTimeoutMs: 10_000, applicationName: 'test' }, logger);
-    const registry = new HandlerRegistry([orderCreatedHandler, flakyHandler, permanentHandler]);
+    const registry = new HandlerRegistry([orderCreatedHandler, flakyHandler, permanentHandler, swallowingHandler, unawaitedHandler]);
     processor = new BatchProcessor(pool, registry, { maxAttempts: 3, retryBackoff: { baseMs: 1_000, maxMs: 10_000 }, handlerTimeoutMs: 5_000 }, logger);
   });
   after(async () => {
@@ -132,6 +149,46 @@ describe('BatchProcessor', () => {
     assert.equal((await eventRow(good.eventId)).status, 'processed');
     assert.equal(await effectCount(good.eventId), 1);
     assert.equal((await eventRow(bad.eventId)).status, 'retrying');
+  });
+
+  it('keeps effects around a failed handler', async () => {
+    const first = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-5') });
+    const bad = await storeEvent(pool, { id: randomUUID(), type: 'test.flaky', data: {} });
+    const last = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-6') });
+
+    await processor.process([inboundEvent(first), inboundEvent(bad), inboundEvent(last)]);
+
+    assert.equal((await eventRow(first.eventId)).status, 'processed');
+    assert.equal(await effectCount(first.eventId), 1);
+    assert.equal((await eventRow(bad.eventId)).status, 'retrying');
+    assert.equal(await effectCount(bad.eventId), 0);
+    assert.equal((await eventRow(last.eventId)).status, 'processed');
+    assert.equal(await effectCount(last.eventId), 1);
+  });
+
+  it('fails a handler that swallows a query error', async () => {
+    const swallowing = await storeEvent(pool, { id: randomUUID(), type: 'test.swallowing', data: {} });
+    const good = await storeEvent(pool, { id: randomUUID(), type: 'order.created', data: order('P-7') });
+
+    await processor.process([inboundEvent(swallowing), inboundEvent(good)]);
+
+    const row = await eventRow(swallowing.eventId);
+    assert.equal(row.status, 'retrying');
+    assert.match(row.last_error, /aborted its transaction/);
+    assert.equal((await eventRow(good.eventId)).status, 'processed');
+    assert.equal(await effectCount(good.eventId), 1);
+  });
+
+  it('waits for a query the handler did not await', async () => {
+    const succeeding = await storeEvent(pool, { id: randomUUID(), type: 'test.unawaited', data: {} });
+    const failing = await storeEvent(pool, { id: randomUUID(), type: 'test.unawaited', data: { fail: true } });
+
+    await processor.process([inboundEvent(succeeding), inboundEvent(failing)]);
+
+    assert.equal((await eventRow(succeeding.eventId)).status, 'processed');
+    assert.equal(await effectCount(succeeding.eventId), 1);
+    assert.equal((await eventRow(failing.eventId)).status, 'retrying');
+    assert.equal(await effectCount(failing.eventId), 0);
   });
 
   it('last attempt fails and dead-letters', async () => {
