@@ -35,7 +35,7 @@ const SUSTAINED_EVENTS_PER_SECOND = 15_000;
 
 /**
  * Arrival rate of the sustained-rate phases, 2% above the target. A phase's processed rate comes out
- * under its arrival rate, because its last events are processed after the last arrival: offered
+ * under its arrival rate, because its last events are processed after the last arrival. Offered
  * exactly the target, a phase that kept pace would still miss it by the lag at its end.
  */
 export const SUSTAINED_ARRIVAL_RATE = Math.round(SUSTAINED_EVENTS_PER_SECOND * 1.02);
