@@ -75,11 +75,11 @@ export class ManagedProcess {
   }
 
   /**
-   * Sends SIGTERM to the process group and waits for the exit. Sends SIGKILL when the process still
+   * Sends `signal` to the process group and waits for the exit. Sends SIGKILL when the process still
    * runs after `graceMs`. Returns how the process ended.
    */
-  async stop(graceMs: number): Promise<ExitStatus> {
-    this.signal('SIGTERM');
+  async stop(graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
+    this.signal(signal);
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
       return await this.exited;
