@@ -66,7 +66,8 @@ describe('ingestion API', () => {
     const unknown = await harness.app.inject({ method: 'GET', url: '/Ingestion/events/00000000-0000-7000-8000-000000000000' });
     assertProblem(unknown, 404, 'INGEST_EVENT_NOT_FOUND');
     const malformed = await harness.app.inject({ method: 'GET', url: '/Ingestion/events/not-a-uuid' });
-    assertProblem(malformed, 400, 'INGEST_PARAMETER_INVALID');
+    const problem = assertProblem(malformed, 400, 'INGEST_PARAMETER_INVALID');
+    assert.deepEqual(problem['errors'], [{ pointer: '/id', detail: 'id must be a UUID. Send the id returned by the ingest request.' }]);
   });
 
   it('returns problem details for an id over the parameter limit', async () => {
@@ -77,9 +78,12 @@ describe('ingestion API', () => {
     assertProblem(replay, 400, 'INGEST_PARAMETER_INVALID');
   });
 
-  it('returns problem details for a malformed URL', async () => {
-    const response = await harness.app.inject({ method: 'GET', url: '/Ingestion/events/%zz' });
-    assertProblem(response, 404, 'INGEST_ROUTE_NOT_FOUND');
+  it('rejects a bad percent-encoding with 400', async () => {
+    for (const id of ['%zz', '%ff%fe']) {
+      const response = await harness.app.inject({ method: 'GET', url: `/Ingestion/events/${id}` });
+      const problem = assertProblem(response, 400, 'INGEST_PARAMETER_INVALID');
+      assert.match(String(problem['detail']), /invalid percent-encoding/, id);
+    }
   });
 
   it('names the invalid fields with JSON Pointers', async () => {
@@ -118,6 +122,7 @@ describe('ingestion API', () => {
     });
     const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
     assert.equal((problem['errors'] as { header: string }[])[0]?.header, 'content-encoding');
+    assert.equal(problem['detail'], 'Unsupported media type. Content-Encoding gzip is not supported; send the body uncompressed.');
     assert.equal(response.headers['accept-encoding'], 'identity');
     assert.equal(await countRows('events'), before);
   });
@@ -133,9 +138,27 @@ describe('ingestion API', () => {
   });
 
   it('answers 405 with Allow for an unsupported method', async () => {
-    const response = await harness.app.inject({ method: 'DELETE', url: '/Ingestion/ingest' });
-    assertProblem(response, 405, 'INGEST_METHOD_NOT_ALLOWED');
-    assert.equal(response.headers['allow'], 'POST');
+    for (const method of ['DELETE', 'TRACE', 'PROPFIND'] as const) {
+      const response = await harness.app.inject({ method, url: '/Ingestion/ingest' });
+      assertProblem(response, 405, 'INGEST_METHOD_NOT_ALLOWED');
+      assert.equal(response.headers['allow'], 'POST', method);
+    }
+  });
+
+  it('rejects an unparsable Content-Type with 415', async () => {
+    const response = await post('/Ingestion/ingest', JSON.stringify({ type: 't' }), ';;;//');
+    const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal(problem['detail'], 'Unsupported media type. Content-Type ;;;// is not a valid media type; send a type and subtype, such as application/json.');
+    assert.equal((problem['errors'] as { header: string }[])[0]?.header, 'content-type');
+  });
+
+  it('names the batch media types in a batch 415', async () => {
+    const response = await post('/Ingestion/ingest/batch', JSON.stringify({ type: 't' }), 'application/cloudevents+json');
+    const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal(
+      problem['detail'],
+      'Unsupported media type. Content-Type application/cloudevents+json is not accepted here; send application/cloudevents-batch+json, or application/json.',
+    );
   });
 
   it('answers 404 problem details for an unknown route', async () => {

@@ -1,8 +1,20 @@
+import { METHODS } from 'node:http';
+
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 
 import { sendProblem } from './problem.js';
 
-const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+/**
+ * Lets the router match every method that Node.js parses, so that a method such as TRACE or PROPFIND
+ * on a known path gets the 405 of registerMethodNotAllowed instead of a 404. By default Fastify routes
+ * only the common methods. CONNECT never reaches the router, because Node.js gives it
+ * to the server's 'connect' event.
+ */
+export function routeEveryHttpMethod(app: FastifyInstance): void {
+  for (const method of METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
+  }
+}
 
 /**
  * Registers a 405 response with an Allow header for methods a path does not support, instead of the 404
@@ -11,7 +23,7 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH',
  */
 export function registerMethodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
   const allowHeader = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
-  const others = METHODS.filter((method) => !allowHeader.includes(method));
+  const others = app.supportedMethods.filter((method) => !allowHeader.includes(method)) as HTTPMethods[];
   app.route({
     method: others,
     url,

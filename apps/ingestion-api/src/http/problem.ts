@@ -34,10 +34,21 @@ export function catalogueProblem(code: ErrorCode, detail?: string): Pick<Problem
   return { type: problemTypeUri(code), title: entry.title, status: entry.status, detail: detail ?? `${entry.title}. ${entry.fix}`, code };
 }
 
+/**
+ * Returns the detail of a 415 from its first issue, which names what the route accepts, because the
+ * catalogue's fix lists the media types of the ingest endpoint and would contradict it on other routes.
+ */
+function mediaTypeDetail(code: ErrorCode, errors: readonly ValidationIssue[] | undefined): string | undefined {
+  const first = errors?.[0];
+  if (code !== 'INGEST_MEDIA_TYPE_UNSUPPORTED' || first === undefined) return undefined;
+  return `${ERROR_CATALOGUE[code].title}. ${first.detail}`;
+}
+
 /** Sends an `application/problem+json` response for a catalogued error code. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, options: ProblemOptions = {}) {
   problemCodes.set(request, code);
-  const problem: ProblemDetails = { ...catalogueProblem(code, options.detail), instance: request.url.split('?', 1)[0]!, requestId: request.id };
+  const detail = options.detail ?? mediaTypeDetail(code, options.errors);
+  const problem: ProblemDetails = { ...catalogueProblem(code, detail), instance: request.url.split('?', 1)[0]!, requestId: request.id };
   if (options.errors !== undefined && options.errors.length > 0) problem.errors = options.errors;
   if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(options.retryAfterSeconds));
   for (const [name, value] of Object.entries(options.headers ?? {})) reply.header(name, value);

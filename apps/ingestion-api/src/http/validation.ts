@@ -12,6 +12,9 @@ export class ParameterError extends Error {
   }
 }
 
+/** Names of the string formats that route parameters use, for messages such as "id must be a UUID". */
+const FORMAT_NAMES: Record<string, string> = { uuid: 'a UUID', 'date-time': 'an RFC 3339 date-time' };
+
 /**
  * Compiles route schemas with TypeBox and validates path and query parameters with them. Bodies and
  * headers are not validated here, because the ingest contract reads them from the raw bytes with the
@@ -26,8 +29,12 @@ export function registerSchemaCompilers(app: FastifyInstance): void {
       if (validator.Check(data)) return { value: data };
       const issues = validator.Errors(data)[1].map((error) => {
         const name = error.instancePath.split('/')[1] ?? '';
+        const format = error.keyword === 'format' ? FORMAT_NAMES[String(error.params['format'])] : undefined;
+        const problem = format === undefined ? error.message : `must be ${format}`;
         const described = properties[name]?.description;
-        return { pointer: error.instancePath, detail: `${name} ${error.message}.${described === undefined ? '' : ` ${described}`}` };
+        // Parameter descriptions are noun phrases, such as "The id returned by the ingest request."
+        const hint = described === undefined ? '' : ` Send ${described.charAt(0).toLowerCase()}${described.slice(1)}`;
+        return { pointer: error.instancePath, detail: `${name} ${problem}.${hint}` };
       });
       return { error: new ParameterError(issues) };
     };
