@@ -126,7 +126,7 @@ describe('replay of failed events', () => {
     ['no filter', {}, ['']],
     ['a time without offset', { from: '2026-01-01T00:00:00' }, ['/from']],
     ['from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, ['/to']],
-    ['an unknown member', { type: 't', status: 'processed' }, ['']],
+    ['an unknown member', { type: 't', status: 'processed' }, ['/status']],
     ['a limit over the maximum', { type: 't', limit: 10_001 }, ['/limit']],
     ['a non-object', ['t'], ['']],
   ];
@@ -139,6 +139,20 @@ describe('replay of failed events', () => {
 
   it('rejects a filtered replay without a body', async () => {
     assertProblem(await post('/Ingestion/events/replay'), 400, 'INGEST_REPLAY_FILTER_INVALID');
+  });
+
+  it('rejects a filter that is not JSON', async () => {
+    const response = await harness.app.inject({
+      method: 'POST',
+      url: '/Ingestion/events/replay',
+      payload: '{"type":"replay.filter"}',
+      headers: { 'content-type': 'text/plain' },
+    });
+
+    const problem = response.json() as { detail: string; errors: { header?: string }[] };
+    assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal(problem.detail, 'Unsupported media type. Content-Type text/plain is not accepted here; send application/json.');
+    assert.deepEqual(problem.errors.map((issue) => issue.header), ['content-type']);
   });
 
   it('answers 405 for other methods on the replay routes', async () => {

@@ -63,10 +63,14 @@ export interface ReplayRequest {
 export function parseReplayRequest(value: unknown): ReplayRequest {
   const result = requestSchema.safeParse(value);
   if (!result.success) {
-    const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
-      pointer: issue.path.map((segment) => `/${pointerToken(String(segment))}`).join(''),
-      detail: issue.message,
-    }));
+    const issues: ValidationIssue[] = result.error.issues.flatMap((issue) => {
+      const pointer = issue.path.map((segment) => `/${pointerToken(String(segment))}`).join('');
+      // zod reports all unknown members in one issue at the object, so each of them gets its own pointer here.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ pointer: `${pointer}/${pointerToken(key)}`, detail: `Unknown member ${JSON.stringify(key)}. The filter takes type, from, to and limit.` }));
+      }
+      return [{ pointer, detail: issue.message }];
+    });
     throw new ContractViolation('INGEST_REPLAY_FILTER_INVALID', issues);
   }
   const { limit, ...filter } = result.data;

@@ -1,4 +1,4 @@
-import { ContractViolation, parseJsonBody, type ErrorCode } from '@ingestion/core';
+import { ContractViolation, mediaTypeEssence, parseJsonBody, type ErrorCode } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
@@ -74,6 +74,7 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
             { pointer: '', detail: 'The body is empty. Send the replay filter as a JSON object, such as {"type":"order.created"}.' },
           ]);
         }
+        requireJsonContentType(request.headers['content-type']);
         replay = parseReplayRequest(parseJsonBody(body).value);
       } catch (error) {
         if (!(error instanceof ContractViolation)) throw error;
@@ -85,4 +86,11 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
       return reply.code(202).send({ replayed: result.ids.length, remaining: result.remaining, ids: result.ids });
     });
   });
+}
+
+/** Rejects a filter body that is not labelled as JSON, as the ingest endpoints reject unknown media types. */
+function requireJsonContentType(contentType: string | undefined): void {
+  if (contentType !== undefined && mediaTypeEssence(contentType) === 'application/json') return;
+  const sent = contentType === undefined ? 'The request has no Content-Type' : `Content-Type ${contentType} is not accepted here`;
+  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [{ pointer: '', header: 'content-type', detail: `${sent}; send application/json.` }]);
 }
