@@ -103,6 +103,8 @@ describe('ingestion API', () => {
     ['a body over the limit', () => post('/Ingestion/ingest', JSON.stringify({ type: 't', data: 'x'.repeat(5000) })), 413, 'INGEST_BODY_TOO_LARGE'],
     ['an unsupported media type', () => post('/Ingestion/ingest', 'type=t', 'application/x-www-form-urlencoded'), 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED'],
     ['a batch over the limit', () => post('/Ingestion/ingest/batch', JSON.stringify([1, 2, 3, 4].map(() => ({ type: 't' })))), 413, 'INGEST_BATCH_TOO_LARGE'],
+    ['an empty batch', () => post('/Ingestion/ingest/batch', '[]'), 400, 'INGEST_BATCH_INVALID'],
+    ['a batch that is an object', () => post('/Ingestion/ingest/batch', JSON.stringify({ type: 't' })), 400, 'INGEST_BATCH_INVALID'],
   ];
   for (const [name, send, status, code] of badRequests) {
     it(`rejects ${name} with ${status}`, async () => {

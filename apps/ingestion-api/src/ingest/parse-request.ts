@@ -86,10 +86,10 @@ function parseSingleEvent(body: Buffer | undefined, format: EventFormat): NewEve
 function parseEventBatch(body: Buffer | undefined, maxEvents: number, format: EventFormat): NewEvent[] {
   const { value, text } = parseJsonBody(requireBody(body));
   if (!Array.isArray(value)) {
-    throw new ContractViolation('INGEST_VALIDATION_FAILED', [{ pointer: '', detail: 'A batch must be a JSON array of events.' }]);
+    throw new ContractViolation('INGEST_BATCH_INVALID', [{ pointer: '', detail: 'A batch must be a JSON array of events.' }]);
   }
   if (value.length === 0) {
-    throw new ContractViolation('INGEST_VALIDATION_FAILED', [{ pointer: '', detail: 'A batch must contain at least one event.' }]);
+    throw new ContractViolation('INGEST_BATCH_INVALID', [{ pointer: '', detail: 'A batch must contain at least one event.' }]);
   }
   if (value.length > maxEvents) {
     throw new ContractViolation('INGEST_BATCH_TOO_LARGE', [

@@ -77,6 +77,11 @@ export const ERROR_CATALOGUE = {
     title: 'Body too large',
     fix: 'Send a smaller body (the limit is INGEST_BODY_LIMIT_BYTES, 1 MiB by default), or split a batch into several requests.',
   },
+  INGEST_BATCH_INVALID: {
+    status: 400,
+    title: 'Batch is empty or not an array',
+    fix: 'Send the batch as a JSON array of 1 to INGEST_BATCH_MAX_EVENTS events (1000 by default), each a JSON object.',
+  },
   INGEST_BATCH_TOO_LARGE: {
     status: 413,
     title: 'Batch contains too many events',
