@@ -53,7 +53,7 @@ describe('worker HTTP server', () => {
       assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
       const problem = (await response.json()) as { code: string; detail: string };
       assert.equal(problem.code, 'INGEST_NOT_READY');
-      assert.match(problem.detail, /RabbitMQ is unreachable/);
+      assert.match(problem.detail, /RabbitMQ is not connected/);
     } finally {
       (broker as { isConnected: boolean }).isConnected = true;
     }

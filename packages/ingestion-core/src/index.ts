@@ -36,3 +36,4 @@ export * from './metrics/shared-reading.js';
 export * from './resilience/value-within.js';
 export * from './lifecycle/run-service.js';
 export * from './http/operations-server.js';
+export * from './http/readiness.js';

@@ -65,7 +65,7 @@ describe('process start-up', () => {
     });
     const notReady = await fetch(`http://127.0.0.1:${port}/health/ready`);
     assert.equal(notReady.status, 503, 'ready without RabbitMQ');
-    assert.match(((await notReady.json()) as { detail: string }).detail, /RabbitMQ is unreachable/);
+    assert.match(((await notReady.json()) as { detail: string }).detail, /RabbitMQ is not connected/);
 
     const accepted = await fetch(`http://127.0.0.1:${port}/Ingestion/ingest`, {
       method: 'POST',

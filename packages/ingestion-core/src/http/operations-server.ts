@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 
-import { isDatabaseReachable } from '../db/pool.js';
 import { toError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { BrokerConnection } from '../messaging/connection.js';
 import { METRICS_CONTENT_TYPE } from '../metrics/registry.js';
 import { sendJson, sendProblem } from './problem-response.js';
+import { checkReadiness } from './readiness.js';
 
 export interface OperationsServerOptions {
   /** Name of the process in log messages and error details, such as `worker` or `relay`. */
@@ -28,9 +28,6 @@ export interface OperationsServerOptions {
   readonly isShuttingDown: () => boolean;
   readonly logger: Logger;
 }
-
-/** Time the readiness probe waits for PostgreSQL before it reports the database down. */
-const DATABASE_PROBE_TIMEOUT_MS = 2_000;
 
 /**
  * The small HTTP server that a process without the API serves for orchestrators and Prometheus:
@@ -87,15 +84,12 @@ type RouteHandler = (options: OperationsServerOptions, request: IncomingMessage,
 const ROUTES: Record<string, RouteHandler> = {
   '/health/live': async (_options, _request, response) => sendJson(response, 200, { status: 'ok' }),
   '/health/ready': async (options, request, response) => {
-    const database = await isDatabaseReachable(options.pool, DATABASE_PROBE_TIMEOUT_MS);
-    const broker = options.broker.isConnected;
-    const shuttingDown = options.isShuttingDown();
+    const { ready, checks: { database, broker, shuttingDown }, detail } = await checkReadiness(options);
     const checks = { database, broker, ...options.informationalChecks?.(), shuttingDown };
-    if (database && broker && !shuttingDown) return sendJson(response, 200, { status: 'ready', checks });
-    const down = [!database && 'PostgreSQL is unreachable', !broker && 'RabbitMQ is unreachable', shuttingDown && 'shutting down'];
+    if (ready) return sendJson(response, 200, { status: 'ready', checks });
     response.setHeader('retry-after', '5');
     response.setHeader('cache-control', 'no-store');
-    sendProblem(response, request, 'INGEST_NOT_READY', `Not ready: ${down.filter(Boolean).join(', ')}.`);
+    sendProblem(response, request, 'INGEST_NOT_READY', detail);
   },
   '/metrics': async (options, _request, response) => {
     const text = await options.registry.metrics();
