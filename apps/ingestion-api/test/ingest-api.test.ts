@@ -147,6 +147,14 @@ describe('ingestion API', () => {
     }
   });
 
+  it('rejects a charset other than UTF-8 with 415', async () => {
+    const response = await post('/Ingestion/ingest', Buffer.from('{"type":"caf\xe9"}', 'latin1'), 'application/json; charset=ISO-8859-1');
+    const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal(problem['detail'], 'Unsupported media type. Charset ISO-8859-1 is not supported; send JSON as UTF-8 (RFC 8259).');
+    const utf8 = await post('/Ingestion/ingest', JSON.stringify({ type: 'charset.check' }), 'application/json; charset="UTF-8"');
+    assert.equal(utf8.statusCode, 202);
+  });
+
   it('rejects an unparsable Content-Type with 415', async () => {
     const response = await post('/Ingestion/ingest', JSON.stringify({ type: 't' }), ';;;//');
     const problem = assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');

@@ -151,7 +151,7 @@ describe('replay of failed events', () => {
 
     const problem = response.json() as { detail: string; errors: { header?: string }[] };
     assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
-    assert.equal(problem.detail, 'Unsupported media type. Content-Type text/plain is not accepted here; send application/json.');
+    assert.equal(problem.detail, 'Unsupported media type. Content-Type text/plain is not accepted here; send application/json in UTF-8.');
     assert.deepEqual(problem.errors.map((issue) => issue.header), ['content-type']);
   });
 

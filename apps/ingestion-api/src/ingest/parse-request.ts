@@ -5,6 +5,7 @@ import {
   eventFromBinary,
   eventFromStructured,
   mediaTypeEssence,
+  nonUtf8Charset,
   parseJsonBody,
   type EventFormat,
   type NewEvent,
@@ -17,6 +18,8 @@ export const MEDIA_TYPES = {
   structured: 'application/cloudevents+json',
   batch: 'application/cloudevents-batch+json',
 } as const;
+
+const JSON_MEDIA_TYPES: ReadonlySet<string | undefined> = new Set(Object.values(MEDIA_TYPES));
 
 /** A parsed ingest request: one event, or a batch whose events are stored in one transaction. */
 export type IngestRequest = { readonly kind: 'single'; readonly event: NewEvent } | { readonly kind: 'batch'; readonly events: NewEvent[] };
@@ -43,6 +46,8 @@ export function parseIngestRequest(request: RequestParts, options: ParseOptions)
   const contentType = request.headers['content-type'];
   const essence = typeof contentType === 'string' ? mediaTypeEssence(contentType) : undefined;
 
+  if (typeof contentType === 'string' && JSON_MEDIA_TYPES.has(essence)) rejectNonUtf8Charset(contentType);
+
   if (essence === MEDIA_TYPES.batch) return { kind: 'batch', events: parseEventBatch(request.body, options.batchMaxEvents, 'cloudevents') };
   if (options.batchOnly) {
     if (essence === MEDIA_TYPES.json) return { kind: 'batch', events: parseEventBatch(request.body, options.batchMaxEvents, 'json') };
@@ -64,6 +69,18 @@ function rejectContentEncoding(encoding: string | string[] | undefined): void {
   if (encoding === undefined || (typeof encoding === 'string' && ['', 'identity'].includes(encoding.trim().toLowerCase()))) return;
   throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
     { pointer: '', header: 'content-encoding', detail: `Content-Encoding ${String(encoding)} is not supported; send the body uncompressed.` },
+  ]);
+}
+
+/**
+ * Rejects a JSON body labelled with a charset other than UTF-8, in any content mode, because the API
+ * reads JSON as UTF-8 and would otherwise misread it or reject it as invalid UTF-8.
+ */
+function rejectNonUtf8Charset(contentType: string): void {
+  const charset = nonUtf8Charset(contentType);
+  if (charset === undefined) return;
+  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
+    { pointer: '', header: 'content-type', detail: `Charset ${charset} is not supported; send JSON as UTF-8 (RFC 8259).` },
   ]);
 }
 

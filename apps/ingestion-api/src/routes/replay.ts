@@ -1,4 +1,4 @@
-import { ContractViolation, mediaTypeEssence, parseJsonBody, type ErrorCode } from '@ingestion/core';
+import { ContractViolation, mediaTypeEssence, nonUtf8Charset, parseJsonBody, type ErrorCode } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
@@ -90,7 +90,15 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
 
 /** Rejects a filter body that is not labelled as JSON, as the ingest endpoints reject unknown media types. */
 function requireJsonContentType(contentType: string | undefined): void {
-  if (contentType !== undefined && mediaTypeEssence(contentType) === 'application/json') return;
-  const sent = contentType === undefined ? 'The request has no Content-Type' : `Content-Type ${contentType} is not accepted here`;
-  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [{ pointer: '', header: 'content-type', detail: `${sent}; send application/json.` }]);
+  let problem: string;
+  if (contentType === undefined) {
+    problem = 'The request has no Content-Type';
+  } else if (mediaTypeEssence(contentType) !== 'application/json') {
+    problem = `Content-Type ${contentType} is not accepted here`;
+  } else {
+    const charset = nonUtf8Charset(contentType);
+    if (charset === undefined) return;
+    problem = `Charset ${charset} is not supported`;
+  }
+  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [{ pointer: '', header: 'content-type', detail: `${problem}; send application/json in UTF-8.` }]);
 }
