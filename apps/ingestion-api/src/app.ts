@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { registerAuthentication, type AuthenticationOptions } from './auth/authentication.js';
 import { handleClientError } from './http/client-error.js';
 import { MAX_PARAM_LENGTH, registerErrorHandlers, sendErrorProblem } from './http/error-handler.js';
-import { registerMethodNotAllowed, routeEveryHttpMethod } from './http/method-not-allowed.js';
+import { registerMethodNotAllowed } from './http/method-not-allowed.js';
 import { registerOpenApi } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
 import { registerSchemaCompilers } from './http/validation.js';
@@ -61,7 +61,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerErrorHandlers(app);
-  routeEveryHttpMethod(app);
   registerSchemaCompilers(app);
   app.addHook('onRequest', async (request, reply) => {
     if (!options.isShuttingDown()) return;

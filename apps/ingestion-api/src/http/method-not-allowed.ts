@@ -6,11 +6,10 @@ import { sendProblem } from './problem.js';
 
 /**
  * Lets the router match every method that Node.js parses, so that a method such as TRACE or PROPFIND
- * on a known path gets the 405 of registerMethodNotAllowed instead of a 404. By default Fastify routes
- * only the common methods. CONNECT never reaches the router, because Node.js gives it
- * to the server's 'connect' event.
+ * on a known path gets a 405 instead of a 404. By default Fastify routes only the common methods.
+ * CONNECT never reaches the router, because Node.js gives it to the server's 'connect' event.
  */
-export function routeEveryHttpMethod(app: FastifyInstance): void {
+function routeEveryHttpMethod(app: FastifyInstance): void {
   for (const method of METHODS) {
     if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
   }
@@ -22,6 +21,7 @@ export function routeEveryHttpMethod(app: FastifyInstance): void {
  * These routes are public: they do nothing and reveal only the Allow header.
  */
 export function registerMethodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  routeEveryHttpMethod(app);
   const allowHeader = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
   const others = app.supportedMethods.filter((method) => !allowHeader.includes(method)) as HTTPMethods[];
   app.route({
