@@ -155,6 +155,19 @@ describe('replay of failed events', () => {
     assert.deepEqual(problem.errors.map((issue) => issue.header), ['content-type']);
   });
 
+  it('rejects a filter in another charset', async () => {
+    const response = await harness.app.inject({
+      method: 'POST',
+      url: '/Ingestion/events/replay',
+      payload: '{"type":"replay.filter"}',
+      headers: { 'content-type': 'application/json; charset=ISO-8859-1' },
+    });
+
+    const problem = response.json() as { detail: string };
+    assertProblem(response, 415, 'INGEST_MEDIA_TYPE_UNSUPPORTED');
+    assert.equal(problem.detail, 'Unsupported media type. Charset ISO-8859-1 is not supported; send JSON as UTF-8 (RFC 8259).');
+  });
+
   it('answers 405 for other methods on the replay routes', async () => {
     const response = await harness.app.inject({ method: 'GET', url: '/Ingestion/events/replay' });
     assertProblem(response, 405, 'INGEST_METHOD_NOT_ALLOWED');

@@ -76,7 +76,7 @@ function rejectContentEncoding(encoding: string | string[] | undefined): void {
  * Rejects a JSON body labelled with a charset other than UTF-8, in any content mode, because the API
  * reads JSON as UTF-8 and would otherwise misread it or reject it as invalid UTF-8.
  */
-function rejectNonUtf8Charset(contentType: string): void {
+export function rejectNonUtf8Charset(contentType: string): void {
   const charset = nonUtf8Charset(contentType);
   if (charset === undefined) return;
   throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
@@ -84,7 +84,8 @@ function rejectNonUtf8Charset(contentType: string): void {
   ]);
 }
 
-function unsupportedMediaType(contentType: string | string[] | undefined, accepted: string[]): ContractViolation {
+/** Builds the 415 for a request whose Content-Type is missing or not one of `accepted`. */
+export function unsupportedMediaType(contentType: string | string[] | undefined, accepted: string[]): ContractViolation {
   const sent = typeof contentType === 'string' ? `Content-Type ${contentType} is not accepted here` : 'The request has no Content-Type';
   return new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [
     { pointer: '', header: 'content-type', detail: `${sent}; send ${accepted.join(', or ')}.` },

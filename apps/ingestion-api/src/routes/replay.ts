@@ -1,10 +1,11 @@
-import { ContractViolation, mediaTypeEssence, nonUtf8Charset, parseJsonBody, type ErrorCode } from '@ingestion/core';
+import { ContractViolation, mediaTypeEssence, parseJsonBody, type ErrorCode } from '@ingestion/core';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 
 import { requireScope } from '../auth/authentication.js';
 import { AcceptedSchema, AUTH_RESPONSES, problemResponse, ReplayResultSchema } from '../http/api-schemas.js';
 import { sendProblem } from '../http/problem.js';
+import { MEDIA_TYPES, rejectNonUtf8Charset, unsupportedMediaType } from '../ingest/parse-request.js';
 import { parseReplayRequest } from '../replay/replay-filter.js';
 import { replayEvent, replayFailedEvents } from '../replay/replay-store.js';
 import { UUID } from './events.js';
@@ -88,17 +89,10 @@ export function registerReplayRoutes(app: FastifyInstance, pool: pg.Pool): void 
   });
 }
 
-/** Rejects a filter body that is not labelled as JSON, as the ingest endpoints reject unknown media types. */
+/** Rejects a filter body that is not labelled as JSON in UTF-8, with the same 415 as the ingest routes. */
 function requireJsonContentType(contentType: string | undefined): void {
-  let problem: string;
-  if (contentType === undefined) {
-    problem = 'The request has no Content-Type';
-  } else if (mediaTypeEssence(contentType) !== 'application/json') {
-    problem = `Content-Type ${contentType} is not accepted here`;
-  } else {
-    const charset = nonUtf8Charset(contentType);
-    if (charset === undefined) return;
-    problem = `Charset ${charset} is not supported`;
+  if (contentType === undefined || mediaTypeEssence(contentType) !== MEDIA_TYPES.json) {
+    throw unsupportedMediaType(contentType, [`${MEDIA_TYPES.json} in UTF-8`]);
   }
-  throw new ContractViolation('INGEST_MEDIA_TYPE_UNSUPPORTED', [{ pointer: '', header: 'content-type', detail: `${problem}; send application/json in UTF-8.` }]);
+  rejectNonUtf8Charset(contentType);
 }
