@@ -13,7 +13,7 @@ export class ParameterError extends Error {
 }
 
 /** Names of the string formats that route parameters use, for messages such as "id must be a UUID". */
-const FORMAT_NAMES: Record<string, string> = { uuid: 'a UUID', 'date-time': 'an RFC 3339 date-time' };
+const FORMAT_NAMES: Record<string, string> = { uuid: 'a UUID' };
 
 /**
  * Compiles route schemas with TypeBox and validates path and query parameters with them. Bodies and
