@@ -12,7 +12,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
 
 /**
  * Runs `npm start`, the README's command for the API and a worker on one machine, in a process group
- * of its own, and stops it as Ctrl-C in a terminal does, with SIGINT to the whole group. npm and
+ * of its own. The test stops it as Ctrl-C in a terminal does, with SIGINT to the whole group. npm and
  * concurrently also pass the signal on to their children, so each product process gets it more than once.
  */
 describe('npm start', () => {

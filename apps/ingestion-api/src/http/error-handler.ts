@@ -21,6 +21,7 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
 /** Details that replace Fastify's message, which for these codes would only repeat the whole path. */
 const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters. Send the event id that the ingest request returned.`,
+  // NOTE: this answer has no `errors` entry, because the router fails before it knows which parameter was bad.
   FST_ERR_BAD_URL: 'A path parameter contains an invalid percent-encoding (RFC 3986). Send the event id that the ingest request returned.',
 };
 
